@@ -1,0 +1,173 @@
+"""Config: every option of every host, from keyword arguments and the environment, validated once."""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import os
+import re
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, Literal, cast
+
+AckMode = Literal["inline", "background", "queue"]
+OnError = Literal["ack", "retry"]
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+StartupHook = Callable[[], Awaitable[Any]]
+
+SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
+# Telegram's published webhook source ranges.
+TELEGRAM_NETWORKS = ("149.154.160.0/20", "91.108.4.0/22")
+ACK_MODES: tuple[AckMode, ...] = ("inline", "background", "queue")
+
+
+class ConfigError(ValueError):
+    """An option has a value tgserve refuses; the message names the option and the rule."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Config:
+    """Validated options. Build it with :meth:`Config.load`, not directly."""
+
+    token: str | None = None
+    api_url: str = "https://api.telegram.org"
+    secret_token: str | None = None
+    path: str = "/webhook"
+    ack: AckMode = "background"
+    store: str = "memory://"
+    max_concurrency: int = 64
+    max_body_bytes: int = 1 << 20
+    allowed_ips: tuple[Network, ...] = ()
+    trusted_proxies: tuple[Network, ...] = ()
+    inline_timeout: float = 50.0
+    on_error: OnError = "ack"
+    grace_period: float = 25.0
+    dedup_ttl: float = 24 * 3600.0
+    lease: float = 60.0
+    startup_hooks: tuple[StartupHook, ...] = ()
+    startup_timeout: float = 10.0
+    metrics: bool = True
+    lock: str | None = None
+
+    @classmethod
+    def load(
+        cls,
+        options: Mapping[str, Any] | None = None,
+        env: Mapping[str, str] | None = None,
+        *,
+        host_defaults: Mapping[str, Any] | None = None,
+    ) -> Config:
+        """Merge host defaults < environment < keyword arguments and validate the result."""
+        env = os.environ if env is None else env
+        options = dict(options or {})
+        fields = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(options) - fields)
+        if unknown:
+            raise ConfigError(f"unknown option(s): {', '.join(unknown)}")
+        values: dict[str, Any] = dict(host_defaults or {})
+        for name, var in ENV_VARS.items():
+            if var in env and env[var] != "":
+                values[name] = env[var]
+        values.update({k: v for k, v in options.items() if v is not None})
+        return cls(**_validate(values))
+
+    def public(self) -> dict[str, Any]:
+        """What may be shown to anyone: no token, no secret."""
+        return {
+            "path": self.path,
+            "ack": self.ack,
+            "store": _store_scheme(self.store),
+            "max_concurrency": self.max_concurrency,
+            "secret_token": self.secret_token is not None,
+            "ip_allow_list": bool(self.allowed_ips),
+        }
+
+
+ENV_VARS: dict[str, str] = {
+    "token": "TELEGRAM_BOT_TOKEN",
+    "api_url": "TGSERVE_API_URL",
+    "secret_token": "TGSERVE_SECRET_TOKEN",
+    "path": "TGSERVE_PATH",
+    "ack": "TGSERVE_ACK",
+    "store": "TGSERVE_STORE",
+    "max_concurrency": "TGSERVE_MAX_CONCURRENCY",
+    "max_body_bytes": "TGSERVE_MAX_BODY_BYTES",
+    "allowed_ips": "TGSERVE_ALLOWED_IPS",
+    "trusted_proxies": "TGSERVE_TRUSTED_PROXIES",
+    "inline_timeout": "TGSERVE_INLINE_TIMEOUT",
+    "on_error": "TGSERVE_ON_ERROR",
+    "grace_period": "TGSERVE_GRACE_PERIOD",
+    "lease": "TGSERVE_LEASE",
+    "lock": "TGSERVE_LOCK",
+}
+
+
+def _store_scheme(url: str) -> str:
+    return url.split("://", 1)[0] + "://"
+
+
+def _number(name: str, value: Any, kind: type[int] | type[float], low: float) -> Any:
+    try:
+        number = kind(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name} must be a number, got {value!r}") from None
+    if number < low:
+        raise ConfigError(f"{name} must be at least {low}, got {number}")
+    return number
+
+
+def _networks(name: str, value: Any) -> tuple[Network, ...]:
+    if isinstance(value, str):
+        items: Sequence[Any] = [v for v in re.split(r"[\s,]+", value) if v]
+    else:
+        items = list(value)
+    out: list[Network] = []
+    for item in items:
+        if item == "telegram":
+            out.extend(ipaddress.ip_network(n) for n in TELEGRAM_NETWORKS)
+            continue
+        try:
+            out.append(ipaddress.ip_network(str(item), strict=False))
+        except ValueError:
+            raise ConfigError(
+                f"{name}: {item!r} is not an IP address or CIDR network (or the preset 'telegram')"
+            ) from None
+    return tuple(out)
+
+
+def _validate(v: dict[str, Any]) -> dict[str, Any]:
+    secret = v.get("secret_token")
+    if secret is not None and not (isinstance(secret, str) and SECRET_RE.fullmatch(secret)):
+        raise ConfigError("secret_token must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+    path = v.get("path", "/webhook")
+    if not isinstance(path, str) or not path.startswith("/") or path in ("/healthz", "/readyz"):
+        raise ConfigError("path must start with '/' and not be /healthz or /readyz")
+    v["path"] = path.rstrip("/") or "/"
+    ack = v.get("ack", "background")
+    if ack not in ACK_MODES:
+        raise ConfigError(f"ack must be one of {', '.join(ACK_MODES)}, got {ack!r}")
+    on_error = v.get("on_error", "ack")
+    if on_error not in ("ack", "retry"):
+        raise ConfigError(f"on_error must be 'ack' or 'retry', got {on_error!r}")
+    store = v.get("store", "memory://")
+    if not isinstance(store, str) or "://" not in store:
+        raise ConfigError(f"store must be a URL such as memory:// or sqlite:///path, got {store!r}")
+    api_url = v.get("api_url", "https://api.telegram.org")
+    if not isinstance(api_url, str) or not api_url.startswith(("http://", "https://")):
+        raise ConfigError("api_url must be an http:// or https:// URL")
+    v["api_url"] = api_url.rstrip("/")
+    for name in ("max_concurrency", "max_body_bytes"):
+        if name in v:
+            v[name] = _number(name, v[name], int, 1)
+    for name in ("inline_timeout", "grace_period", "dedup_ttl", "lease", "startup_timeout"):
+        if name in v:
+            v[name] = _number(name, v[name], float, 0.0)
+    for name in ("allowed_ips", "trusted_proxies"):
+        if name in v:
+            v[name] = _networks(name, v[name])
+    hooks = v.get("startup_hooks", ())
+    if callable(hooks):
+        hooks = (hooks,)
+    v["startup_hooks"] = tuple(cast(Sequence[StartupHook], hooks))
+    if "metrics" in v and isinstance(v["metrics"], str):
+        v["metrics"] = v["metrics"].lower() not in ("0", "false", "no", "off")
+    return v

@@ -1,0 +1,157 @@
+"""The gate: what an HTTP request is, decided the same way for every host.
+
+A host adapter builds a :class:`Request`, the runtime asks the gate what it is
+(an update, an info/health query, or an error :class:`Response`), and the host
+sends back the :class:`Response` it gets.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hmac
+import ipaddress
+import json
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from tgserve.config import Config, Network
+
+SECRET_HEADER = "x-telegram-bot-api-secret-token"
+JSON_HEADERS: tuple[tuple[str, str], ...] = (("content-type", "application/json"),)
+Query = Literal["info", "healthz", "readyz", "metrics"]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Request:
+    """One HTTP request, host-independent. Header names are lower-case."""
+
+    method: str
+    path: str
+    headers: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    body: bytes = b""
+    client: str | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Response:
+    """One HTTP answer, host-independent."""
+
+    status: int
+    body: bytes = b"{}"
+    headers: tuple[tuple[str, str], ...] = JSON_HEADERS
+
+
+def json_response(status: int, payload: Any, headers: tuple[tuple[str, str], ...] = ()) -> Response:
+    body = json.dumps(payload, separators=(",", ":")).encode()
+    return Response(status, body, JSON_HEADERS + headers)
+
+
+def error(status: int, message: str, headers: tuple[tuple[str, str], ...] = ()) -> Response:
+    return json_response(status, {"ok": False, "error": message}, headers)
+
+
+OK = Response(200)
+NOT_FOUND = error(404, "not found")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Update:
+    """A request that carries a valid update."""
+
+    data: dict[str, Any]
+
+    @property
+    def update_id(self) -> int:
+        return int(self.data["update_id"])
+
+
+Verdict = Update | Response | Query
+
+
+class Gate:
+    """Routing, secret, IP allow-list, size, content type and JSON checks."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self._secret = config.secret_token.encode() if config.secret_token else None
+
+    def head(self, request: Request) -> Response | Query | None:
+        """Decide what can be decided before the body is read; ``None`` means read the body."""
+        path = request.path.rstrip("/") or "/"
+        method = request.method.upper()
+        if path in ("/healthz", "/readyz", "/metrics"):
+            if method not in ("GET", "HEAD"):
+                return error(405, "method not allowed", (("allow", "GET, HEAD"),))
+            return path[1:]  # type: ignore[return-value]
+        if path != self.config.path:
+            return NOT_FOUND
+        if method in ("GET", "HEAD"):
+            return "info"
+        if method != "POST":
+            return error(405, "method not allowed", (("allow", "GET, HEAD, POST"),))
+        if self.config.allowed_ips and not self._ip_allowed(request):
+            return error(403, "client address not allowed")
+        if self._secret is not None:
+            given = request.headers.get(SECRET_HEADER, "").encode("utf-8", "replace")
+            if not hmac.compare_digest(given, self._secret):
+                return error(401, "wrong or missing secret token")
+        length = request.headers.get("content-length")
+        if length is not None:
+            try:
+                size = int(length)
+            except ValueError:
+                return error(400, "bad content-length")
+            if size > self.config.max_body_bytes:
+                return error(413, f"body over {self.config.max_body_bytes} bytes")
+        ctype = request.headers.get("content-type", "application/json").split(";")[0].strip()
+        if ctype and ctype.lower() != "application/json" and not ctype.lower().endswith("+json"):
+            return error(415, "content type must be application/json")
+        return None
+
+    def check(self, request: Request) -> Verdict:
+        """Decide what a whole request is."""
+        verdict = self.head(request)
+        if verdict is not None:
+            return verdict
+        if len(request.body) > self.config.max_body_bytes:
+            return error(413, f"body over {self.config.max_body_bytes} bytes")
+        return parse_update(request.body)
+
+    def _ip_allowed(self, request: Request) -> bool:
+        client = client_address(request, self.config.trusted_proxies)
+        return client is not None and _in(client, self.config.allowed_ips)
+
+
+def parse_update(body: bytes) -> Update | Response:
+    """Parse a webhook body into an :class:`Update`, or a 400 that says why not."""
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        return error(400, "body is not valid JSON")
+    if not isinstance(data, dict):
+        return error(400, "body is not a JSON object")
+    update_id = data.get("update_id")
+    if type(update_id) is not int or not 0 <= update_id < 2**63:
+        return error(400, "update_id missing or not a non-negative integer")
+    return Update(data)
+
+
+def client_address(request: Request, trusted: tuple[Network, ...]) -> str | None:
+    """The client's address: the peer, or the right-most untrusted ``X-Forwarded-For`` hop
+    when the peer is a trusted proxy."""
+    peer = request.client
+    if peer is None or not trusted or not _in(peer, trusted):
+        return peer
+    hops = [h.strip() for h in request.headers.get("x-forwarded-for", "").split(",") if h.strip()]
+    for hop in reversed(hops):
+        if not _in(hop, trusted):
+            return hop
+    return hops[0] if hops else peer
+
+
+def _in(address: str, networks: tuple[Network, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address.strip("[]"))
+    except ValueError:
+        return False
+    return any(ip in net for net in networks)

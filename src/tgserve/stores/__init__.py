@@ -1,0 +1,31 @@
+"""Stores chosen by URL scheme; a backend's module is imported only when its scheme is used."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from tgserve.stores.base import Claim, Store
+
+# scheme -> "module:factory"; each factory is called as factory(url, namespace=..., ttl=...)
+BACKENDS: dict[str, str] = {
+    "memory": "tgserve.stores.memory:from_url",
+}
+
+__all__ = ["BACKENDS", "Claim", "Store", "open_store"]
+
+
+def open_store(url: str, *, namespace: str = "tgserve", ttl: float = 24 * 3600.0) -> Store:
+    """Build (not yet open) the store a URL names, e.g. ``memory://`` or ``sqlite:///bot.db``."""
+    scheme = url.split("://", 1)[0].lower()
+    scheme = scheme.split("+", 1)[0]
+    if scheme == "postgres":
+        scheme = "postgresql"
+    target = BACKENDS.get(scheme)
+    if target is None:
+        known = ", ".join(f"{s}://" for s in sorted(BACKENDS))
+        raise ValueError(f"unknown store scheme {scheme!r}; known: {known}")
+    module, _, attr = target.partition(":")
+    factory: Any = getattr(importlib.import_module(module), attr)
+    store: Store = factory(url, namespace=namespace, ttl=ttl)
+    return store
