@@ -1,1 +1,56 @@
-"""tgserve: run any async Telegram bot behind a webhook on any host, with one event loop."""
+"""tgserve: run any async Telegram bot behind a webhook on any host, with one event loop.
+
+Names are imported on first use, so that ``import tgserve`` on a cold Lambda loads only
+what the chosen host needs.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tgserve.botapi import BotAPI, NetworkError, TelegramError
+    from tgserve.config import Config, ConfigError
+    from tgserve.gate import Request, Response
+    from tgserve.hosts.asgi import asgi
+    from tgserve.runtime import Runtime
+
+__version__ = "0.1.0"
+
+_EXPORTS: dict[str, str] = {
+    "BotAPI": "tgserve.botapi",
+    "Config": "tgserve.config",
+    "ConfigError": "tgserve.config",
+    "NetworkError": "tgserve.botapi",
+    "Request": "tgserve.gate",
+    "Response": "tgserve.gate",
+    "Runtime": "tgserve.runtime",
+    "TelegramError": "tgserve.botapi",
+    "asgi": "tgserve.hosts.asgi",
+}
+
+__all__ = [
+    "BotAPI",
+    "Config",
+    "ConfigError",
+    "NetworkError",
+    "Request",
+    "Response",
+    "Runtime",
+    "TelegramError",
+    "asgi",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'tgserve' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

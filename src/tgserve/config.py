@@ -1,4 +1,4 @@
-"""Config: every option of every host, from keyword arguments and the environment, validated once."""
+"""Config: every host's options, from keyword arguments and the environment, validated once."""
 
 from __future__ import annotations
 

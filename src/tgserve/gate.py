@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from tgserve.config import Config, Network
 
-SECRET_HEADER = "x-telegram-bot-api-secret-token"
+SECRET_HEADER = "x-telegram-bot-api-secret-token"  # noqa: S105 - a header name
 JSON_HEADERS: tuple[tuple[str, str], ...] = (("content-type", "application/json"),)
 Query = Literal["info", "healthz", "readyz", "metrics"]
 

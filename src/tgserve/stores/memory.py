@@ -58,7 +58,7 @@ class MemoryStore:
             self._records.popitem(last=False)
         # drop expired records from the old end; they are the oldest written
         while self._records:
-            oldest_id, (oldest_expiry, written) = next(iter(self._records.items()))
+            oldest_id, (_, written) = next(iter(self._records.items()))
             if now - written < self.ttl:
                 break
             del self._records[oldest_id]

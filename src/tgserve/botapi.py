@@ -1,0 +1,149 @@
+"""BotAPI: a small async Bot API client on httpx, for plain bots and tgserve's own calls."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from tgserve import redact
+
+log = logging.getLogger("tgserve.botapi")
+
+FileSpec = bytes | tuple[str, bytes] | tuple[str, bytes, str]
+_SAFE_TO_REPEAT = ("get",)  # methods that change nothing may be retried after a read error
+
+
+class TelegramError(Exception):
+    """The Bot API answered ``ok: false``."""
+
+    def __init__(
+        self, method: str, error_code: int, description: str, retry_after: float | None = None
+    ) -> None:
+        super().__init__(f"{method}: {error_code} {redact.redact(description)}")
+        self.method = method
+        self.error_code = error_code
+        self.description = description
+        self.retry_after = retry_after
+
+
+class NetworkError(Exception):
+    """The Bot API could not be reached or did not answer; the message never holds the URL."""
+
+
+class BotAPI:
+    """``await bot.call("sendMessage", chat_id=1, text="hi")`` returns the ``result``.
+
+    Retries, within ``max_retries``: 429 after ``retry_after``; 5xx and connection
+    errors with exponential backoff (read errors only for ``get*`` methods, which
+    change nothing). The HTTP client is created on first use, on the running loop,
+    and kept until :meth:`close`.
+    """
+
+    def __init__(
+        self,
+        token: str,
+        api_url: str = "https://api.telegram.org",
+        *,
+        timeout: float = 30.0,
+        max_retries: int = 3,
+        backoff: float = 0.5,
+        max_retry_after: float = 60.0,
+        client: httpx.AsyncClient | None = None,
+    ) -> None:
+        if not token:
+            raise ValueError("BotAPI needs a token (TELEGRAM_BOT_TOKEN or token=...)")
+        redact.install(token)
+        self._token = token
+        self.api_url = api_url.rstrip("/")
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.backoff = backoff
+        self.max_retry_after = max_retry_after
+        self._client = client
+        self._own_client = client is None
+
+    @property
+    def id(self) -> int | None:
+        """The bot's numeric id, the part of the token before the colon."""
+        head = self._token.split(":", 1)[0]
+        return int(head) if head.isdigit() else None
+
+    def __repr__(self) -> str:
+        return f"BotAPI(id={self.id}, api_url={self.api_url!r})"
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        if self._client is None:
+            limits = httpx.Limits(max_connections=256, max_keepalive_connections=64)
+            self._client = httpx.AsyncClient(timeout=self.timeout, limits=limits)
+        return self._client
+
+    def file_url(self, file_path: str) -> str:
+        """Where a file from ``getFile`` downloads from (holds the token: never log it)."""
+        return f"{self.api_url}/file/bot{self._token}/{file_path}"
+
+    async def call(
+        self, method: str, /, files: Mapping[str, FileSpec] | None = None, **params: Any
+    ) -> Any:
+        """Call a Bot API method; ``files`` uploads as multipart. Returns ``result``."""
+        url = f"{self.api_url}/bot{self._token}/{method}"
+        attempt = 0
+        while True:
+            try:
+                response = await self._send(url, files, params)
+            except httpx.TransportError as exc:
+                unsent = httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout
+                retryable = isinstance(exc, unsent) or method.lower().startswith(_SAFE_TO_REPEAT)
+                if not retryable or attempt >= self.max_retries:
+                    raise NetworkError(f"{method}: {type(exc).__name__}") from None
+                delay = self.backoff * 2**attempt
+            else:
+                payload = _json(response)
+                if payload.get("ok") is True:
+                    return payload.get("result")
+                code = int(payload.get("error_code") or response.status_code)
+                description = str(payload.get("description") or response.reason_phrase)
+                parameters = payload.get("parameters") or {}
+                retry_after = parameters.get("retry_after")
+                error = TelegramError(method, code, description, retry_after)
+                if attempt >= self.max_retries:
+                    raise error
+                if code == 429 and retry_after is not None and retry_after <= self.max_retry_after:
+                    delay = float(retry_after)
+                elif code >= 500:
+                    delay = self.backoff * 2**attempt
+                else:
+                    raise error
+            attempt += 1
+            log.warning("%s failed, retry %d in %.2fs", method, attempt, delay)
+            await asyncio.sleep(delay)
+
+    async def _send(
+        self, url: str, files: Mapping[str, FileSpec] | None, params: dict[str, Any]
+    ) -> httpx.Response:
+        clean = {k: v for k, v in params.items() if v is not None}
+        if not files:
+            return await self.client.post(url, json=clean)
+        data = {k: v if isinstance(v, str) else json.dumps(v) for k, v in clean.items()}
+        return await self.client.post(url, data=data, files=dict(files))
+
+    async def close(self) -> None:
+        """Close the HTTP client, if this object created it."""
+        if self._client is not None and self._own_client:
+            await self._client.aclose()
+        self._client = None
+
+
+def _json(response: httpx.Response) -> dict[str, Any]:
+    try:
+        payload = response.json()
+    except ValueError:
+        payload = None
+    if isinstance(payload, dict):
+        return payload
+    return {"ok": False, "error_code": response.status_code, "description": "not a Bot API answer"}

@@ -1,0 +1,53 @@
+"""Bot adapters, one file per framework; the framework is imported only when its bot is used."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+from tgserve.bots.base import BotAdapter
+from tgserve.config import Config
+
+__all__ = ["BotAdapter", "adapt", "kind_of"]
+
+ACCEPTED = (
+    "an async function handle(update: dict, bot: tgserve.BotAPI), "
+    "a telegram.ext.Application, or an aiogram Dispatcher (with bot=aiogram.Bot(...))"
+)
+
+
+def kind_of(target: Any) -> str | None:
+    """'ptb', 'aiogram' or 'plain' by the object's class names, without importing a framework."""
+    for cls in type(target).__mro__:
+        module, name = cls.__module__, cls.__qualname__
+        if module.startswith("telegram.ext") and name == "Application":
+            return "ptb"
+        if module.startswith("aiogram") and name == "Dispatcher":
+            return "aiogram"
+    func = getattr(target, "__call__", None)  # noqa: B004 - an object with an async __call__ counts
+    if inspect.iscoroutinefunction(target) or inspect.iscoroutinefunction(func):
+        return "plain"
+    return None
+
+
+def adapt(target: Any, config: Config, *, bot: Any = None) -> BotAdapter:
+    """Wrap ``target`` in the adapter of its kind; a clear ``TypeError`` for anything else."""
+    if hasattr(target, "kind") and hasattr(target, "handle") and hasattr(target, "startup"):
+        adapter: BotAdapter = target
+        return adapter
+    kind = kind_of(target)
+    if kind == "ptb":
+        from tgserve.bots.ptb import PTBBot
+
+        return PTBBot(target)
+    if kind == "aiogram":
+        from tgserve.bots.aiogram import AiogramBot
+
+        if bot is None:
+            raise TypeError("an aiogram Dispatcher needs its bot: pass bot=aiogram.Bot(...)")
+        return AiogramBot(target, bot)
+    if kind == "plain":
+        from tgserve.bots.plain import PlainBot
+
+        return PlainBot(target, config, bot)
+    raise TypeError(f"tgserve serves {ACCEPTED}; got {type(target).__name__}")

@@ -1,0 +1,37 @@
+"""A plain bot: ``async def handle(update: dict, bot: BotAPI) -> None``."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from tgserve.botapi import BotAPI
+from tgserve.config import Config
+
+Handler = Callable[[dict[str, Any], BotAPI], Awaitable[Any]]
+
+
+class PlainBot:
+    """Calls the handler with the update dict and a :class:`BotAPI` bound to the runtime's loop."""
+
+    kind = "plain"
+
+    def __init__(self, handler: Handler, config: Config, bot: BotAPI | None = None) -> None:
+        if bot is None:
+            if not config.token:
+                raise ValueError(
+                    "a plain bot needs a token: set TELEGRAM_BOT_TOKEN or pass token=..."
+                )
+            bot = BotAPI(config.token, config.api_url)
+        self.handler = handler
+        self.bot = bot
+        self.bot_id = str(bot.id or "bot")
+
+    async def startup(self, *, server: bool) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        await self.bot.close()
+
+    async def handle(self, update: dict[str, Any]) -> Any:
+        return await self.handler(update, self.bot)

@@ -1,0 +1,67 @@
+"""``tgserve serve BOT``: the ASGI host under uvicorn."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any
+
+from tgserve.cli.target import TargetError, load_target
+
+BOT_ENV = "TGSERVE_BOT"
+
+
+def register(sub: Any) -> None:
+    p: argparse.ArgumentParser = sub.add_parser("serve", help="serve a bot's webhook under uvicorn")
+    p.add_argument("bot", help="module:attr or path/to/file.py:attr")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--log-level", default="info")
+    p.set_defaults(func=run)
+
+
+def app_factory() -> Any:
+    """Build the ASGI app from ``TGSERVE_BOT`` (what uvicorn's workers import)."""
+    from tgserve.hosts.asgi import asgi
+
+    target, bot = load_target(os.environ[BOT_ENV])
+    return asgi(target, bot=bot)
+
+
+def uvicorn_options() -> dict[str, Any]:
+    """uvloop and httptools when installed; timeouts so a slow client cannot hold a worker."""
+    import importlib.util
+
+    speed = importlib.util.find_spec("uvloop") is not None
+    return {
+        "loop": "uvloop" if speed else "asyncio",
+        "http": "httptools" if importlib.util.find_spec("httptools") else "h11",
+        "timeout_keep_alive": 5,
+        "timeout_graceful_shutdown": 30,
+    }
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        import uvicorn
+    except ImportError:
+        print("tgserve serve needs uvicorn: pip install 'tgserve[server]'", file=sys.stderr)
+        return 2
+    os.environ[BOT_ENV] = args.bot
+    try:
+        app_factory()  # fail fast, with one line, before uvicorn starts
+    except (TargetError, TypeError, ValueError) as exc:
+        print(f"tgserve: {exc}", file=sys.stderr)
+        return 2
+    uvicorn.run(
+        "tgserve.cli.serve:app_factory",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=args.log_level,
+        **uvicorn_options(),
+    )
+    return 0

@@ -1,0 +1,130 @@
+"""The ASGI host: an ASGI 3 app for uvicorn, granian, or mounting in FastAPI/Starlette."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from typing import Any
+
+from tgserve.config import Config
+from tgserve.gate import Request, Response, Verdict, error, parse_update
+from tgserve.runtime import Runtime
+
+log = logging.getLogger("tgserve.asgi")
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+
+class ASGIApp:
+    """Lifespan starts and stops the runtime; without lifespan (a mounted sub-app) the first
+    request starts it and the loop's own shutdown stops it."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self._keeper: asyncio.Task[None] | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await self._http(scope, receive, send)
+        elif scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+        elif scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1008})
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self, app: Any = None) -> AsyncIterator[None]:
+        """For a parent app: ``FastAPI(lifespan=tg.lifespan)`` starts and drains the bot."""
+        await self.runtime.start()
+        try:
+            yield
+        finally:
+            await self.runtime.stop()
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    await self.runtime.start()
+                except Exception as exc:
+                    log.exception("start-up failed")
+                    await send({"type": "lifespan.startup.failed", "message": type(exc).__name__})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.runtime.stop()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.runtime.state == "new" and self._keeper is None:
+            self._keeper = asyncio.ensure_future(_stop_at_loop_exit(self.runtime))
+        path: str = scope["path"]
+        root = scope.get("root_path", "")
+        if root and path.startswith(root):
+            path = path[len(root) :] or "/"
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        client = scope.get("client")
+        request = Request(scope["method"], path, headers, b"", client[0] if client else None)
+        head = self.runtime.gate.head(request)
+        verdict: Verdict
+        if head is not None:
+            verdict = head
+        else:
+            body = await _read_body(receive, self.runtime.config.max_body_bytes)
+            if body is None:
+                response = error(413, f"body over {self.runtime.config.max_body_bytes} bytes")
+                await self.runtime.answer(request, response)
+                await _send(send, response, scope["method"])
+                return
+            request = Request(request.method, path, headers, body, request.client)
+            verdict = parse_update(body)
+        response = await self.runtime.answer(request, verdict)
+        await _send(send, response, scope["method"])
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes | None:
+    """The whole body, or ``None`` as soon as it passes ``limit`` bytes."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk: bytes = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+async def _send(send: Send, response: Response, method: str) -> None:
+    body = b"" if method == "HEAD" else response.body
+    headers = [(k.encode(), v.encode()) for k, v in response.headers]
+    headers.append((b"content-length", str(len(response.body)).encode()))
+    await send({"type": "http.response.start", "status": response.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _stop_at_loop_exit(runtime: Runtime) -> None:
+    """Sleeps until the loop's owner cancels the tasks left at exit (``asyncio.run`` does),
+    then stops the runtime on the still-open loop."""
+    try:
+        await asyncio.Event().wait()
+    except asyncio.CancelledError:
+        await runtime.stop(grace=0)
+        raise
+
+
+def asgi(target: Any, /, *, bot: Any = None, **options: Any) -> ASGIApp:
+    """An ASGI app serving ``target`` (a plain handler, PTB Application or aiogram Dispatcher)."""
+    config = Config.load(options)
+    return ASGIApp(Runtime(target, config, bot=bot, host="asgi"))

@@ -1,0 +1,309 @@
+"""Runtime: owns the bot's lifecycle on one event loop, and every update from gate to handler."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import time
+from collections import Counter
+from typing import Any, Literal
+
+from tgserve.bots import BotAdapter, adapt
+from tgserve.config import Config
+from tgserve.dispatch import Dispatcher, chat_key
+from tgserve.gate import OK, Gate, Request, Response, Update, Verdict, error, json_response
+from tgserve.stores import Claim, Store, open_store
+
+log = logging.getLogger("tgserve.runtime")
+
+State = Literal["new", "starting", "running", "stopping", "stopped"]
+NOT_READY = error(503, "not ready", (("retry-after", "1"),))
+STOPPING = error(503, "shutting down", (("retry-after", "1"),))
+BUSY = error(503, "too many pending updates", (("retry-after", "1"),))
+
+
+@dataclasses.dataclass(slots=True)
+class Outcome:
+    """How one update's handling ended."""
+
+    update_id: int
+    ok: bool
+    reply: Any = None
+    seconds: float = 0.0
+
+
+class Runtime:
+    """Starts the bot once, dispatches updates in per-chat order, stops once with a drain.
+
+    Everything runs on the loop that called :meth:`start` first; the runtime refuses
+    to be used from another loop rather than break a client bound to this one.
+    """
+
+    def __init__(
+        self,
+        target: Any,
+        config: Config,
+        *,
+        bot: Any = None,
+        host: str = "asgi",
+        server: bool = True,
+        max_pending: int = 10_000,
+    ) -> None:
+        from tgserve import redact
+
+        redact.install(config.token, config.secret_token)
+        self.config = config
+        self.host = host
+        self.server = server
+        self.max_pending = max_pending
+        self.adapter: BotAdapter = adapt(target, config, bot=bot)
+        self.gate = Gate(config)
+        self.store: Store = open_store(
+            config.store, namespace=self.adapter.bot_id, ttl=config.dedup_ttl
+        )
+        self.dispatcher = Dispatcher(config.max_concurrency)
+        self.counts: Counter[str] = Counter()
+        self.state: State = "new"
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self._start_task: asyncio.Task[None] | None = None
+        self._stop_task: asyncio.Task[None] | None = None
+        self._renewer: asyncio.Task[None] | None = None
+        self._in_flight: set[int] = set()
+
+    # lifecycle -------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start the bot once; concurrent and repeated calls wait for the same start."""
+        self._bind()
+        if self.state in ("stopping", "stopped"):
+            raise RuntimeError("the runtime was stopped; build a new one")
+        if self._start_task is None:
+            self._start_task = asyncio.ensure_future(self._start())
+        task = self._start_task
+        try:
+            await asyncio.shield(task)
+        except BaseException:
+            if task.done() and self._start_task is task:
+                self._start_task = None  # a failed start may be tried again
+                self.state = "new"
+            raise
+
+    async def _start(self) -> None:
+        self.state = "starting"
+        began = time.monotonic()
+        await self.store.open()
+        await self.adapter.startup(server=self.server)
+        for hook in self.config.startup_hooks:
+            await self._run_hook(hook)
+        self._renewer = asyncio.ensure_future(self._renew_leases())
+        self.state = "running"
+        log.info(
+            "started %s bot on %s in %.0f ms (ack=%s, store=%s)",
+            self.adapter.kind,
+            self.host,
+            (time.monotonic() - began) * 1000,
+            self.config.ack,
+            self.config.public()["store"],
+        )
+
+    async def _run_hook(self, hook: Any) -> None:
+        name = getattr(hook, "__qualname__", repr(hook))
+        try:
+            await asyncio.wait_for(hook(), self.config.startup_timeout)
+        except TimeoutError:
+            log.warning(
+                "start-up hook %s overran %.1fs; cancelled", name, self.config.startup_timeout
+            )
+        except Exception:
+            log.exception("start-up hook %s failed", name)
+
+    async def stop(self, grace: float | None = None) -> None:
+        """Refuse new updates, finish in-flight ones within ``grace``, then shut the bot down."""
+        if self.loop is None:
+            self.state = "stopped"
+            return
+        self._bind()
+        if self._stop_task is None:
+            self._stop_task = asyncio.ensure_future(self._stop(grace))
+        await asyncio.shield(self._stop_task)
+
+    async def _stop(self, grace: float | None) -> None:
+        started = self.state == "running" or self._start_task is not None
+        self.state = "stopping"
+        if self._start_task is not None and not self._start_task.done():
+            await asyncio.gather(self._start_task, return_exceptions=True)
+        grace = self.config.grace_period if grace is None else grace
+        cut = await self.dispatcher.drain(grace)
+        if cut:
+            log.warning("stopped with %d update(s) unfinished after %.1fs grace", cut, grace)
+        if self._renewer is not None:
+            self._renewer.cancel()
+            await asyncio.gather(self._renewer, return_exceptions=True)
+        if started:
+            try:
+                await self.adapter.shutdown()
+            except Exception:
+                log.exception("bot shutdown failed")
+        await self.store.close()
+        self.state = "stopped"
+        log.info("stopped (%s)", dict(self.counts))
+
+    def _bind(self) -> None:
+        loop = asyncio.get_running_loop()
+        if self.loop is None:
+            self.loop = loop
+        elif self.loop is not loop:
+            raise RuntimeError(
+                "this tgserve runtime belongs to another event loop; "
+                "one loop per process owns the bot"
+            )
+
+    async def ready(self) -> bool:
+        """True when the bot is started and this loop answers."""
+        await asyncio.sleep(0)
+        return self.state == "running"
+
+    # requests --------------------------------------------------------------
+
+    async def handle(self, request: Request) -> Response:
+        """Answer one HTTP request: route, check, then process or refuse it."""
+        return await self.answer(request, self.gate.check(request))
+
+    async def answer(self, request: Request, verdict: Verdict) -> Response:
+        """Answer a request the gate has judged already."""
+        if isinstance(verdict, Response):
+            self.counts[f"rejected_{verdict.status}"] += 1
+            return verdict
+        if isinstance(verdict, Update):
+            return await self.accept(verdict.data)
+        if verdict == "healthz":
+            return json_response(200, {"ok": True})
+        if verdict == "readyz":
+            if self.state == "new":
+                await self._try_start()
+            ready = await self.ready()
+            return json_response(200 if ready else 503, {"ok": ready, "state": self.state})
+        if verdict == "info":
+            return json_response(200, self.info())
+        return error(404, "metrics are not enabled")
+
+    async def _try_start(self) -> bool:
+        try:
+            await self.start()
+        except Exception:
+            log.exception("bot start failed")
+            return False
+        return True
+
+    async def accept(self, update: dict[str, Any]) -> Response:
+        """Dedup, dispatch and acknowledge one update by the ack mode."""
+        if self.state in ("stopping", "stopped"):
+            return STOPPING
+        if self.state != "running" and not await self._try_start():
+            return NOT_READY
+        if self.dispatcher.pending >= self.max_pending:
+            return BUSY
+        if not await self._claim(update):
+            return OK
+        if self.config.ack == "background":
+            self._submit(update)
+            return OK
+        future = self._submit(update)
+        try:
+            outcome = await asyncio.wait_for(asyncio.shield(future), self.config.inline_timeout)
+        except TimeoutError:
+            log.warning(
+                "update %d still running after %.1fs; answered 200, finishing in the background",
+                update["update_id"],
+                self.config.inline_timeout,
+            )
+            return OK
+        if not outcome.ok and self.config.on_error == "retry":
+            return error(500, "handler failed; Telegram will deliver the update again")
+        if isinstance(outcome.reply, dict) and "method" in outcome.reply:
+            return json_response(200, outcome.reply)
+        return OK
+
+    async def process(self, update: dict[str, Any]) -> Outcome:
+        """Dedup and handle one update to completion in its chat's order (polling, workers)."""
+        if not await self._claim(update):
+            return Outcome(int(update["update_id"]), True)
+        return await self._submit(update)
+
+    async def _claim(self, update: dict[str, Any]) -> bool:
+        update_id = int(update["update_id"])
+        self.counts["received"] += 1
+        claim = await self.store.claim(update_id, self.config.lease)
+        if claim is Claim.NEW:
+            return True
+        self.counts["duplicates"] += 1
+        log.info("update %d is a duplicate (%s)", update_id, claim.value)
+        return False
+
+    def _submit(self, update: dict[str, Any]) -> asyncio.Future[Outcome]:
+        future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+
+        async def job() -> None:
+            try:
+                outcome = await self._process(update)
+            except BaseException:
+                future.cancel()
+                raise
+            future.set_result(outcome)
+
+        self.dispatcher.submit(chat_key(update), job)
+        return future
+
+    async def _process(self, update: dict[str, Any]) -> Outcome:
+        update_id = int(update["update_id"])
+        self._in_flight.add(update_id)
+        began = time.monotonic()
+        try:
+            reply = await self.adapter.handle(update)
+        except Exception:
+            seconds = time.monotonic() - began
+            self.counts["failed"] += 1
+            log.exception("handler failed for update %d after %.0f ms", update_id, seconds * 1000)
+            if self.config.on_error == "retry":
+                await self._settle(self.store.release, update_id)
+            else:
+                await self._settle(self.store.done, update_id)
+            return Outcome(update_id, False, None, seconds)
+        finally:
+            self._in_flight.discard(update_id)
+        seconds = time.monotonic() - began
+        self.counts["handled"] += 1
+        await self._settle(self.store.done, update_id)
+        log.debug("update %d handled in %.1f ms", update_id, seconds * 1000)
+        return Outcome(update_id, True, reply, seconds)
+
+    @staticmethod
+    async def _settle(action: Any, update_id: int) -> None:
+        try:
+            await action(update_id)
+        except Exception:
+            log.exception("store could not record update %d", update_id)
+
+    async def _renew_leases(self) -> None:
+        period = max(self.config.lease / 3, 0.05)
+        while True:
+            await asyncio.sleep(period)
+            if self._in_flight:
+                try:
+                    await self.store.renew(list(self._in_flight), self.config.lease)
+                except Exception:
+                    log.exception("lease renewal failed")
+
+    def info(self) -> dict[str, Any]:
+        """What ``GET {path}`` shows: mode, state and counts; never a secret."""
+        return {
+            "ok": True,
+            "bot": self.adapter.kind,
+            "host": self.host,
+            "state": self.state,
+            **self.config.public(),
+            "pending": self.dispatcher.pending,
+            "running": self.dispatcher.running,
+            "counts": dict(self.counts),
+        }
