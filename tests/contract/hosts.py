@@ -1,0 +1,72 @@
+"""Every host, behind one small client interface, so one contract suite covers them all.
+
+A host factory takes the bot and the options and yields a :class:`HostClient`.
+Add a host by writing a factory and listing it in ``HOSTS``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import httpx
+
+import tgserve
+from tgserve.testing import serve
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+class HostClient(Protocol):
+    async def request(
+        self, method: str, path: str, *, headers: dict[str, str] | None = None, body: bytes = b""
+    ) -> Reply: ...
+
+
+HostFactory = Callable[[Any, dict[str, Any]], contextlib.AbstractAsyncContextManager[HostClient]]
+
+
+class HttpxClient:
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+
+    async def request(
+        self, method: str, path: str, *, headers: dict[str, str] | None = None, body: bytes = b""
+    ) -> Reply:
+        r = await self.client.request(method, path, headers=headers, content=body)
+        return Reply(r.status_code, dict(r.headers), r.content)
+
+
+@contextlib.asynccontextmanager
+async def asgi_in_process(target: Any, options: dict[str, Any]) -> AsyncIterator[HostClient]:
+    """The ASGI app called directly (no lifespan: it starts on the first request)."""
+    app = tgserve.asgi(target, **options)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        yield HttpxClient(client)
+    await app.runtime.stop()
+
+
+@contextlib.asynccontextmanager
+async def asgi_uvicorn(target: Any, options: dict[str, Any]) -> AsyncIterator[HostClient]:
+    """The ASGI app under a real uvicorn socket, with lifespan."""
+    app = tgserve.asgi(target, **options)
+    async with serve(app) as url, httpx.AsyncClient(base_url=url) as client:
+        yield HttpxClient(client)
+
+
+HOSTS: dict[str, HostFactory] = {
+    "asgi": asgi_in_process,
+    "asgi-uvicorn": asgi_uvicorn,
+}
