@@ -1,4 +1,4 @@
-"""Shared fixtures: a token-shaped secret, and a log watch that fails a test on loop errors or leaks."""
+"""Shared fixtures: a token-shaped value, and a log watch that fails on loop errors or leaks."""
 
 from __future__ import annotations
 

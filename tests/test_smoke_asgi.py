@@ -5,8 +5,8 @@ from typing import Any
 import httpx
 
 import tgserve
-from tgserve.testing import BotAPIStub, serve
 from tests.conftest import TOKEN
+from tgserve.testing import BotAPIStub, serve
 
 
 async def test_plain_bot_over_uvicorn() -> None:
