@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Install everything the tests need, then lint, type-check and run the whole suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# System servers and the browser: real Redis, PostgreSQL and Chromium for the tests,
+# wrk for the benchmark smoke test. Installed only where missing and where we may.
+need=()
+command -v redis-server >/dev/null || need+=(redis-server)
+ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql)
+command -v chromium >/dev/null || need+=(chromium)
+command -v wrk >/dev/null || need+=(wrk)
+if [ ${#need[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+python -m pip install -q --disable-pip-version-check -e '.[dev]'
+
+ruff check src tests
+ruff format --check src tests
+mypy
+
+python -m pytest -q "$@"
