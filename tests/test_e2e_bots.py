@@ -177,7 +177,7 @@ async def test_thousand_updates_once_each_in_chat_order(
 async def test_stop_during_load_finishes_accepted_and_refuses_later(
     stub: tuple[BotAPIStub, str],
 ) -> None:
-    api, api_url = stub
+    _, api_url = stub
     done: list[int] = []
 
     async def slow(update: dict[str, Any], bot: tgserve.BotAPI) -> None:

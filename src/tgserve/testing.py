@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import email.parser
+import email.policy
 import json
 import time
 import urllib.parse
@@ -117,12 +119,29 @@ def _params(scope: Scope, body: bytes) -> dict[str, Any]:
         if isinstance(loaded, dict):
             params.update(loaded)
     elif body and ctype.startswith("application/x-www-form-urlencoded"):
-        for key, value in urllib.parse.parse_qsl(body.decode()):
-            try:
-                params[key] = json.loads(value)
-            except ValueError:
-                params[key] = value
+        params.update({k: _value(v) for k, v in urllib.parse.parse_qsl(body.decode())})
+    elif body and ctype.startswith("multipart/form-data"):
+        head = f"Content-Type: {ctype}\r\n\r\n".encode()
+        message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + body)
+        for part in message.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            payload = part.get_payload(decode=True)
+            if not isinstance(name, str) or not isinstance(payload, bytes):
+                continue
+            filename = part.get_filename()
+            params[name] = (
+                {"filename": filename, "size": len(payload)}
+                if filename
+                else _value(payload.decode())
+            )
     return params
+
+
+def _value(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
 
 
 async def _reply(send: Any, status: int, payload: dict[str, Any]) -> None:
