@@ -6,13 +6,18 @@ import importlib
 from typing import Any
 
 from tgserve.stores.base import Claim, Store
+from tgserve.stores.queue import Job, Queue, QueueStats, QueueStore
 
 # scheme -> "module:factory"; each factory is called as factory(url, namespace=..., ttl=...)
 BACKENDS: dict[str, str] = {
     "memory": "tgserve.stores.memory:from_url",
+    "sqlite": "tgserve.stores.sqlite:from_url",
+    "redis": "tgserve.stores.redis:from_url",
+    "rediss": "tgserve.stores.redis:from_url",
+    "postgresql": "tgserve.stores.postgres:from_url",
 }
 
-__all__ = ["BACKENDS", "Claim", "Store", "open_store"]
+__all__ = ["BACKENDS", "Claim", "Job", "Queue", "QueueStats", "QueueStore", "Store", "open_store"]
 
 
 def open_store(url: str, *, namespace: str = "tgserve", ttl: float = 24 * 3600.0) -> Store:

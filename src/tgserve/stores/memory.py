@@ -1,24 +1,40 @@
-"""The in-memory store: dedup within one process, bounded in size and time."""
+"""The in-memory store: dedup and a queue within one process, bounded in size and time."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
+import uuid
 from collections import OrderedDict
 from collections.abc import Sequence
 
 from tgserve.stores.base import Claim
+from tgserve.stores.queue import Job, QueueStats
 
 _DONE = float("inf")
 
 
+@dataclasses.dataclass(slots=True)
+class _Chat:
+    pending: dict[int, tuple[bytes, float]]  # update_id -> (payload, enqueued at)
+    lease_until: float = 0.0
+    token: str | None = None
+
+
 class MemoryStore:
-    """Update ids in a dict, oldest first; ``max_entries`` bounds memory."""
+    """Update ids in a dict, oldest first; ``max_entries`` bounds memory.
+
+    Its queue lives in the process: it survives nothing, and suits tests and one
+    process that wants ``ack="queue"`` semantics without a durable store.
+    """
 
     def __init__(self, *, ttl: float = 24 * 3600.0, max_entries: int = 200_000) -> None:
         self.ttl = ttl
         self.max_entries = max_entries
         # update_id -> (lease expiry or _DONE, time the record was written)
         self._records: OrderedDict[int, tuple[float, float]] = OrderedDict()
+        self._chats: dict[str, _Chat] = {}
+        self._attempts: dict[int, int] = {}
 
     async def open(self) -> None:
         return None
@@ -50,6 +66,77 @@ class MemoryStore:
 
     async def release(self, update_id: int) -> None:
         self._records.pop(update_id, None)
+
+    async def enqueue(self, update_id: int, chat: str, payload: bytes) -> bool:
+        now = time.monotonic()
+        record = self._records.get(update_id)
+        if record is not None and (record[0] != _DONE or now - record[1] < self.ttl):
+            return False
+        self._put(update_id, now + 1e12, now)  # held until finished
+        entry = self._chats.setdefault(chat, _Chat({}))
+        entry.pending[update_id] = (payload, now)
+        return True
+
+    async def take(self, limit: int, lease: float) -> list[Job]:
+        now = time.monotonic()
+        ready = [
+            (min(c.pending), name)
+            for name, c in self._chats.items()
+            if c.pending and c.lease_until <= now
+        ]
+        ready.sort(key=lambda item: self._chats[item[1]].pending[item[0]][1])
+        jobs = []
+        for update_id, name in ready[:limit]:
+            entry = self._chats[name]
+            entry.token = uuid.uuid4().hex
+            entry.lease_until = now + lease
+            attempt = self._attempts.get(update_id, 0) + 1
+            self._attempts[update_id] = attempt
+            payload = entry.pending[update_id][0]
+            jobs.append(Job(update_id, name, payload, attempt, entry.token))
+        return jobs
+
+    async def extend(self, jobs: Sequence[Job], lease: float) -> list[Job]:
+        lost = []
+        for job in jobs:
+            entry = self._holding(job)
+            if entry is None:
+                lost.append(job)
+            else:
+                entry.lease_until = time.monotonic() + lease
+        return lost
+
+    async def finish(self, job: Job) -> bool:
+        entry = self._holding(job)
+        if entry is None:
+            return False
+        entry.pending.pop(job.update_id, None)
+        self._attempts.pop(job.update_id, None)
+        entry.token, entry.lease_until = None, 0.0
+        if not entry.pending:
+            del self._chats[job.chat]
+        await self.done(job.update_id)
+        return True
+
+    async def retry(self, job: Job, delay: float) -> bool:
+        entry = self._holding(job)
+        if entry is None:
+            return False
+        entry.token, entry.lease_until = None, time.monotonic() + delay
+        return True
+
+    async def stats(self) -> QueueStats:
+        now = time.monotonic()
+        backlog = sum(len(c.pending) for c in self._chats.values())
+        in_flight = sum(1 for c in self._chats.values() if c.token and c.lease_until > now)
+        oldest = min((t for c in self._chats.values() for _, t in c.pending.values()), default=now)
+        return QueueStats(backlog, in_flight, now - oldest)
+
+    def _holding(self, job: Job) -> _Chat | None:
+        entry = self._chats.get(job.chat)
+        if entry is None or entry.token != job.token or job.update_id not in entry.pending:
+            return None
+        return entry
 
     def _put(self, update_id: int, expiry: float, now: float) -> None:
         self._records.pop(update_id, None)

@@ -1,0 +1,258 @@
+"""The Redis store: dedup and queue shared by every process and machine (redis-py asyncio).
+
+Every operation is one Lua script, so it is atomic on the server and costs one
+round trip; lease times come from the server's clock. Keys share the hash tag
+``{namespace}`` so a Redis Cluster keeps one bot's keys on one slot.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from tgserve.stores.base import Claim
+from tgserve.stores.queue import Job, QueueStats
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
+    from redis.commands.core import AsyncScript
+
+# Keys under the prefix P ("tgserve:{namespace}:"):
+#   P u:<id>    "c" claimed (expires with its lease) | "q" queued | "d" done (expires after ttl)
+#   P p, P a    hashes update_id -> payload, -> attempts (queued updates only)
+#   P t         zset update_id -> enqueue time (ms): the backlog and its oldest age
+#   P c:<chat>  zset of the chat's queued update ids (score = update_id)
+#   P ready     zset chat -> time its head waits since; chats that may be taken now
+#   P lease     zset chat -> lease expiry (ms); chats in flight or waiting out a retry delay
+#   P own       hash chat -> token of the lease holder
+_NOW = "local t = redis.call('TIME') local now = t[1] * 1000 + math.floor(t[2] / 1000) "
+
+CLAIM = """
+local v = redis.call('GET', KEYS[1])
+if v == 'd' then return 'done' end
+if v then return 'busy' end
+redis.call('SET', KEYS[1], 'c', 'PX', ARGV[1])
+return 'new'
+"""
+
+RENEW = """
+for i, key in ipairs(KEYS) do
+  if redis.call('GET', key) == 'c' then redis.call('PEXPIRE', key, ARGV[1]) end
+end
+"""
+
+RELEASE = """
+if redis.call('GET', KEYS[1]) == 'c' then redis.call('DEL', KEYS[1]) end
+"""
+
+ENQUEUE = (
+    _NOW
+    + """
+local p, id, chat = ARGV[1], ARGV[2], ARGV[3]
+if not redis.call('SET', p .. 'u:' .. id, 'q', 'NX') then return 0 end
+redis.call('HSET', p .. 'p', id, ARGV[4])
+redis.call('ZADD', p .. 't', now, id)
+redis.call('ZADD', p .. 'c:' .. chat, id, id)
+if not redis.call('ZSCORE', p .. 'lease', chat) then
+  redis.call('ZADD', p .. 'ready', 'NX', now, chat)
+end
+return 1
+"""
+)
+
+TAKE = (
+    _NOW
+    + """
+local p, limit, lease, token = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
+local function head(chat)
+  return redis.call('ZRANGE', p .. 'c:' .. chat, 0, 0)[1]
+end
+for _, chat in ipairs(redis.call('ZRANGEBYSCORE', p .. 'lease', '-inf', now)) do
+  redis.call('ZREM', p .. 'lease', chat)
+  local h = head(chat)
+  if h then redis.call('ZADD', p .. 'ready', redis.call('ZSCORE', p .. 't', h) or now, chat) end
+end
+local out = {}
+for _, chat in ipairs(redis.call('ZRANGE', p .. 'ready', 0, limit - 1)) do
+  redis.call('ZREM', p .. 'ready', chat)
+  local h = head(chat)
+  if h then
+    redis.call('ZADD', p .. 'lease', now + lease, chat)
+    redis.call('HSET', p .. 'own', chat, token)
+    local attempt = redis.call('HINCRBY', p .. 'a', h, 1)
+    out[#out + 1] = {h, chat, redis.call('HGET', p .. 'p', h), attempt}
+  end
+end
+return out
+"""
+)
+
+EXTEND = (
+    _NOW
+    + """
+local p, lease = ARGV[1], tonumber(ARGV[2])
+local lost = {}
+for i = 3, #ARGV, 2 do
+  local chat, token = ARGV[i], ARGV[i + 1]
+  if redis.call('HGET', p .. 'own', chat) == token then
+    redis.call('ZREM', p .. 'ready', chat)
+    redis.call('ZADD', p .. 'lease', now + lease, chat)
+  else
+    lost[#lost + 1] = (i - 1) / 2
+  end
+end
+return lost
+"""
+)
+
+FINISH = """
+local p, id, chat, token = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+if redis.call('HGET', p .. 'own', chat) ~= token then return 0 end
+redis.call('HDEL', p .. 'own', chat)
+redis.call('ZREM', p .. 'lease', chat)
+redis.call('ZREM', p .. 'c:' .. chat, id)
+redis.call('HDEL', p .. 'p', id)
+redis.call('HDEL', p .. 'a', id)
+redis.call('ZREM', p .. 't', id)
+redis.call('SET', p .. 'u:' .. id, 'd', 'PX', ARGV[5])
+local h = redis.call('ZRANGE', p .. 'c:' .. chat, 0, 0)[1]
+if h then
+  redis.call('ZADD', p .. 'ready', redis.call('ZSCORE', p .. 't', h), chat)
+else
+  redis.call('ZREM', p .. 'ready', chat)
+end
+return 1
+"""
+
+RETRY = (
+    _NOW
+    + """
+local p, chat, token = ARGV[1], ARGV[2], ARGV[3]
+if redis.call('HGET', p .. 'own', chat) ~= token then return 0 end
+redis.call('HDEL', p .. 'own', chat)
+redis.call('ZREM', p .. 'ready', chat)
+redis.call('ZADD', p .. 'lease', now + tonumber(ARGV[4]), chat)
+return 1
+"""
+)
+
+STATS = (
+    _NOW
+    + """
+local p = ARGV[1]
+local oldest = redis.call('ZRANGE', p .. 't', 0, 0, 'WITHSCORES')[2]
+local age = 0
+if oldest then age = now - tonumber(oldest) end
+return {redis.call('ZCARD', p .. 't'), redis.call('HLEN', p .. 'own'), age}
+"""
+)
+
+
+class RedisStore:
+    """A redis-py asyncio client whose connection pool is created on the runtime's loop."""
+
+    def __init__(self, url: str, *, namespace: str, ttl: float) -> None:
+        self.url = url
+        self.namespace = namespace
+        self.ttl = ttl
+        self.prefix = f"tgserve:{{{namespace}}}:"
+        self._redis: Redis | None = None
+        self._scripts: dict[str, AsyncScript] = {}
+
+    async def open(self) -> None:
+        if self._redis is not None:
+            return
+        from redis.asyncio import Redis
+
+        client: Redis = Redis.from_url(self.url)
+        try:
+            await client.ping()
+        except BaseException:
+            await client.aclose()
+            raise
+        self._redis = client
+        for name, source in (
+            ("claim", CLAIM),
+            ("renew", RENEW),
+            ("release", RELEASE),
+            ("enqueue", ENQUEUE),
+            ("take", TAKE),
+            ("extend", EXTEND),
+            ("finish", FINISH),
+            ("retry", RETRY),
+            ("stats", STATS),
+        ):
+            self._scripts[name] = client.register_script(source)
+
+    async def close(self) -> None:
+        client, self._redis = self._redis, None
+        if client is not None:
+            await client.aclose()
+
+    async def _call(self, name: str, keys: Sequence[str] = (), args: Sequence[Any] = ()) -> Any:
+        if self._redis is None:
+            raise RuntimeError("the Redis store is not open")
+        return await self._scripts[name](keys=list(keys), args=list(args))
+
+    def _key(self, update_id: int) -> str:
+        return f"{self.prefix}u:{update_id}"
+
+    # dedup -----------------------------------------------------------------
+
+    async def claim(self, update_id: int, lease: float) -> Claim:
+        answer = await self._call("claim", [self._key(update_id)], [_ms(lease)])
+        return Claim(answer.decode() if isinstance(answer, bytes) else answer)
+
+    async def renew(self, update_ids: Sequence[int], lease: float) -> None:
+        if update_ids:
+            await self._call("renew", [self._key(u) for u in update_ids], [_ms(lease)])
+
+    async def done(self, update_id: int) -> None:
+        if self._redis is None:
+            raise RuntimeError("the Redis store is not open")
+        await self._redis.set(self._key(update_id), "d", px=_ms(self.ttl))
+
+    async def release(self, update_id: int) -> None:
+        await self._call("release", [self._key(update_id)])
+
+    # queue -----------------------------------------------------------------
+
+    async def enqueue(self, update_id: int, chat: str, payload: bytes) -> bool:
+        added = await self._call("enqueue", [], [self.prefix, update_id, chat, payload])
+        return bool(added)
+
+    async def take(self, limit: int, lease: float) -> list[Job]:
+        token = uuid.uuid4().hex
+        rows = await self._call("take", [], [self.prefix, limit, _ms(lease), token])
+        return [Job(int(r[0]), r[1].decode(), bytes(r[2]), int(r[3]), token) for r in rows]
+
+    async def extend(self, jobs: Sequence[Job], lease: float) -> list[Job]:
+        if not jobs:
+            return []
+        args: list[Any] = [self.prefix, _ms(lease)]
+        for job in jobs:
+            args += [job.chat, job.token]
+        lost = await self._call("extend", [], args)
+        return [jobs[int(i) - 1] for i in lost]
+
+    async def finish(self, job: Job) -> bool:
+        args = [self.prefix, job.update_id, job.chat, job.token, _ms(self.ttl)]
+        return bool(await self._call("finish", [], args))
+
+    async def retry(self, job: Job, delay: float) -> bool:
+        args = [self.prefix, job.chat, job.token, _ms(delay)]
+        return bool(await self._call("retry", [], args))
+
+    async def stats(self) -> QueueStats:
+        backlog, in_flight, age = await self._call("stats", [], [self.prefix])
+        return QueueStats(int(backlog), int(in_flight), int(age) / 1000)
+
+
+def _ms(seconds: float) -> int:
+    return max(1, int(seconds * 1000))
+
+
+def from_url(url: str, *, namespace: str, ttl: float) -> RedisStore:
+    """``redis://host:port/db`` or ``rediss://...`` (TLS); options as redis-py reads them."""
+    return RedisStore(url, namespace=namespace, ttl=ttl)
