@@ -107,8 +107,6 @@ async def ptb_bot(api_url: str) -> tuple[Any, Any]:
         .token(TOKEN)
         .base_url(f"{api_url}/bot")
         .updater(None)
-        .connection_pool_size(128)
-        .pool_timeout(10)
         .build()
     )
     app.add_handler(
