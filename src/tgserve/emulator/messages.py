@@ -1,0 +1,194 @@
+"""Building and validating the messages bots send: text, markup, replies, media."""
+
+from __future__ import annotations
+
+import re
+import struct
+import time
+from typing import Any
+
+from tgserve.emulator.errors import bad_request
+from tgserve.emulator.formatting import apply_parse_mode, utf16_len
+from tgserve.emulator.params import Params, Upload
+from tgserve.emulator.state import JSON, BotState, Event, Message, StoredFile, World
+
+_BUTTON_ACTIONS = (
+    "callback_data", "url", "switch_inline_query", "switch_inline_query_current_chat",
+    "switch_inline_query_chosen_chat", "web_app", "login_url", "pay", "callback_game", "copy_text",
+)  # fmt: skip
+
+
+def resolve_chat(world: World, p: Params, name: str = "chat_id") -> JSON:
+    chat = world.chat(p.chat_id(name))
+    if chat is None:
+        raise bad_request("chat not found")
+    return chat
+
+
+def formatted(p: Params, field: str, entities_field: str, parse_mode: str = "parse_mode",
+              ) -> tuple[str, list[JSON]]:  # fmt: skip
+    text = p.text(field) or ""
+    given = p.json(entities_field)
+    if given:
+        if not isinstance(given, list):
+            raise bad_request(f"can't parse {entities_field} JSON object")
+        return text, [dict(e) for e in given]
+    return apply_parse_mode(text, p.text(parse_mode))
+
+
+def text_content(p: Params, field: str = "text") -> JSON:
+    text, entities = formatted(p, field, "entities")
+    if not text.strip():
+        raise bad_request("message text is empty")
+    if utf16_len(text) > 4096:
+        raise bad_request("message is too long")
+    content: JSON = {"text": text}
+    if entities:
+        content["entities"] = entities
+    return content
+
+
+def caption_content(p: Params) -> JSON:
+    caption, entities = formatted(p, "caption", "caption_entities")
+    content: JSON = {}
+    if caption:
+        if utf16_len(caption) > 1024:
+            raise bad_request("message caption is too long")
+        content["caption"] = caption
+        if entities:
+            content["caption_entities"] = entities
+    return content
+
+
+def check_markup(markup: Any) -> JSON | None:
+    if markup is None:
+        return None
+    if not isinstance(markup, dict):
+        raise bad_request("can't parse reply keyboard markup JSON object")
+    rows = markup.get("inline_keyboard")
+    if rows is not None:
+        if not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
+            raise bad_request("can't parse inline keyboard button: field \"inline_keyboard\" "
+                              "of the InlineKeyboardMarkup must be an Array of Arrays")  # fmt: skip
+        for row in rows:
+            for button in row:
+                if not isinstance(button, dict) or not button.get("text"):
+                    raise bad_request("can't parse inline keyboard button: Text is empty")
+                if not any(k in button for k in _BUTTON_ACTIONS):
+                    raise bad_request("can't parse inline keyboard button: Text buttons are "
+                                      "unallowed in the inline keyboard")  # fmt: skip
+                data = button.get("callback_data")
+                if data is not None and not 1 <= len(str(data).encode()) <= 64:
+                    raise bad_request("BUTTON_DATA_INVALID")
+    return markup
+
+
+def reply_target(world: World, bot: BotState, chat: JSON, p: Params) -> JSON | None:
+    params = p.json("reply_parameters") or {}
+    message_id = params.get("message_id") if isinstance(params, dict) else None
+    if message_id is None:
+        message_id = p.integer("reply_to_message_id")
+    if message_id is None:
+        return None
+    allow = bool(params.get("allow_sending_without_reply")) or p.flag("allow_sending_without_reply")
+    found = world.conversation(bot.id, chat["id"]).messages.get(int(message_id))
+    if found is None or found.deleted:
+        if allow:
+            return None
+        raise bad_request("message to be replied not found")
+    return {k: v for k, v in found.raw.items() if k != "reply_to_message"}
+
+
+def post(world: World, bot: BotState, chat: JSON, p: Params, content: JSON) -> Message:
+    """Store a message the bot sends and report it; return it."""
+    conv = world.conversation(bot.id, chat["id"])
+    markup = check_markup(p.json("reply_markup"))
+    raw: JSON = {"message_id": conv.allocate_id(), "from": bot.user(), "chat": dict(chat),
+                 "date": int(time.time()), **content}  # fmt: skip
+    replied = reply_target(world, bot, chat, p)
+    if replied is not None:
+        raw["reply_to_message"] = replied
+    if markup is not None and "inline_keyboard" in markup:
+        raw["reply_markup"] = markup
+    message = Message(bot.id, chat["id"], raw, markup, from_bot=True)
+    conv.messages[message.id] = message
+    world.record(Event("message", bot.id, chat["id"], message))
+    return message
+
+
+def find_own(world: World, bot: BotState, p: Params, action: str) -> Message:
+    if "inline_message_id" in p:
+        raise bad_request("inline messages are not supported by the emulator")
+    chat = resolve_chat(world, p)
+    message_id = p.integer("message_id")
+    if message_id is None:
+        raise bad_request("message identifier is not specified")
+    found = world.conversation(bot.id, chat["id"]).messages.get(message_id)
+    if found is None or found.deleted:
+        raise bad_request(f"message to {action} not found")
+    if action == "edit" and not found.from_bot:
+        raise bad_request("message can't be edited")
+    return found
+
+
+def edit(world: World, message: Message, raw: JSON, markup: JSON | None) -> Message:
+    if raw == message.raw and markup == message.markup:
+        raise bad_request("message is not modified: specified new message content and reply "
+                          "markup are exactly the same as a current content and reply markup "
+                          "of the message")  # fmt: skip
+    raw["edit_date"] = int(time.time())
+    message.raw = raw
+    message.markup = markup
+    message.edits += 1
+    world.record(Event("edit", message.bot_id, message.chat_id, message))
+    return message
+
+
+def image_size(data: bytes) -> tuple[int, int]:
+    """Width and height of a PNG, GIF or JPEG; (0, 0) when unknown."""
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
+        width, height = struct.unpack(">II", data[16:24])
+        return int(width), int(height)
+    if data[:6] in (b"GIF87a", b"GIF89a") and len(data) >= 10:
+        width, height = struct.unpack("<HH", data[6:10])
+        return int(width), int(height)
+    i = 2
+    while data[:2] == b"\xff\xd8" and i + 9 < len(data):
+        if data[i] != 0xFF:
+            break
+        marker, length = data[i + 1], struct.unpack(">H", data[i + 2 : i + 4])[0]
+        if marker in (0xC0, 0xC1, 0xC2):
+            height, width = struct.unpack(">HH", data[i + 5 : i + 9])
+            return int(width), int(height)
+        i += 2 + int(length)
+    return 0, 0
+
+
+def upload(world: World, p: Params, field: str, kind: str) -> StoredFile:
+    """The file a bot passes in `field`: a new upload or a known file_id."""
+    value = p.raw(field)
+    if isinstance(value, str) and value.startswith("attach://"):
+        value = p.raw(value.removeprefix("attach://"))
+    if isinstance(value, Upload):
+        name = value.filename or f"{kind}.bin"
+        return world.store_file(value.data, kind, name, value.content_type)
+    if isinstance(value, str) and value in world.files:
+        return world.files[value]
+    if value is None or value == "":
+        raise bad_request(f"there is no {kind} in the request")
+    raise bad_request("wrong file identifier/HTTP URL specified")
+
+
+def photo_sizes(stored: StoredFile) -> list[JSON]:
+    width, height = image_size(stored.data)
+    return [{"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
+             "file_size": len(stored.data), "width": width, "height": height}]  # fmt: skip
+
+
+def document(stored: StoredFile) -> JSON:
+    return {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
+            "file_name": stored.file_name, "mime_type": stored.mime_type,
+            "file_size": len(stored.data)}  # fmt: skip
+
+
+COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")

@@ -1,0 +1,121 @@
+"""The emulator's Starlette app: Bot API, file downloads, control API and the chat page."""
+
+from __future__ import annotations
+
+import logging
+from importlib import resources
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from tgserve.emulator.api import Dropped, invoke, read_params, status_of
+from tgserve.emulator.control import routes as control_routes
+from tgserve.emulator.errors import ApiError, unauthorized
+from tgserve.emulator.state import World
+from tgserve.emulator.tokens import is_token, redact
+
+log = logging.getLogger("tgserve.emulator.access")
+_STATIC = {"chat.js": "text/javascript", "chat.css": "text/css"}
+
+
+class DroppedResponse(Response):
+    """Starts an answer and closes the connection before its body: a dropped connection."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-length", b"64")]})  # fmt: skip
+        await send({"type": "http.response.body", "body": b"", "more_body": True})
+
+
+def _world(request: Request) -> World:
+    world: World = request.app.state.world
+    return world
+
+
+async def bot_api(request: Request) -> Response:
+    world = _world(request)
+    token = request.path_params["token"]
+    bot = world.bot_for(token) if is_token(token) else None
+    try:
+        if bot is None:
+            raise unauthorized()
+        values = await read_params(request)
+    except ApiError as error:
+        return JSONResponse(error.payload(), status_code=error.code)
+    try:
+        payload = await invoke(world, bot, request.path_params["method"], values)
+    except Dropped:
+        return DroppedResponse()
+    return JSONResponse(payload, status_code=status_of(payload))
+
+
+async def download(request: Request) -> Response:
+    world = _world(request)
+    token = request.path_params["token"]
+    bot = world.bot_for(token) if is_token(token) else None
+    if bot is None:
+        return JSONResponse(unauthorized().payload(), status_code=401)
+    stored = world.file_by_path(request.path_params["path"])
+    if stored is None:
+        return JSONResponse({"ok": False, "error_code": 404, "description": "Not Found"}, 404)
+    return Response(stored.data, media_type=stored.mime_type)
+
+
+def _asset(name: str) -> bytes:
+    return (resources.files("tgserve.emulator") / "static" / name).read_bytes()
+
+
+async def page(request: Request) -> Response:
+    headers = {"content-security-policy": "default-src 'self'; img-src 'self' data:; "
+               "style-src 'self'; script-src 'self'; connect-src 'self'"}  # fmt: skip
+    return Response(_asset("chat.html"), media_type="text/html", headers=headers)
+
+
+async def static(request: Request) -> Response:
+    name = request.path_params["name"]
+    if name not in _STATIC:
+        return Response("Not Found", 404)
+    return Response(_asset(name), media_type=_STATIC[name])
+
+
+class AccessLog:
+    """Logs each request with bot tokens redacted (use instead of uvicorn's access log)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        status = 0
+
+        async def record(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, record)
+        finally:
+            client = scope.get("client") or ("-", 0)
+            log.info('%s "%s %s" %s', client[0], scope["method"], redact(scope["path"]), status)
+
+
+def create_app(world: World) -> Any:
+    """The emulator as an ASGI app around `world`."""
+    routes = [
+        Route("/bot{token}/{method}", bot_api, methods=["GET", "POST"]),
+        Route("/file/bot{token}/{path:path}", download),
+        *control_routes(),
+        Route("/", page),
+        Route("/static/{name}", static),
+    ]
+    app = Starlette(routes=routes)
+    app.state.world = world
+    return AccessLog(app)
