@@ -13,13 +13,15 @@ from tgserve.bots import BotAdapter, adapt
 from tgserve.config import Config
 from tgserve.dispatch import Dispatcher, chat_key
 from tgserve.gate import OK, Gate, Request, Response, Update, Verdict, error, json_response
-from tgserve.stores import Claim, Store, open_store
+from tgserve.queueing import QueueWorker, encode, queue_key
+from tgserve.stores import Claim, QueueStats, QueueStore, Store, open_store
 
 log = logging.getLogger("tgserve.runtime")
 
 State = Literal["new", "starting", "running", "stopping", "stopped"]
 NOT_READY = error(503, "not ready", (("retry-after", "1"),))
 STOPPING = error(503, "shutting down", (("retry-after", "1"),))
+UNSTORED = error(503, "could not store the update", (("retry-after", "1"),))
 BUSY = error(503, "too many pending updates", (("retry-after", "1"),))
 
 
@@ -49,6 +51,7 @@ class Runtime:
         host: str = "asgi",
         server: bool = True,
         max_pending: int = 10_000,
+        consume: bool = True,
     ) -> None:
         from tgserve import redact
 
@@ -70,6 +73,20 @@ class Runtime:
         self._stop_task: asyncio.Task[None] | None = None
         self._renewer: asyncio.Task[None] | None = None
         self._in_flight: set[int] = set()
+        self.worker: QueueWorker | None = None
+        self.last_queue_stats: QueueStats | None = None
+        if config.ack == "queue":
+            if not isinstance(self.store, QueueStore):
+                raise ValueError(f"ack='queue' needs a store with a queue, not {config.store!r}")
+            if consume:
+                self.worker = QueueWorker(
+                    self.store,
+                    self.adapter.handle,
+                    concurrency=config.max_concurrency,
+                    lease=config.lease,
+                    on_error=config.on_error,
+                    counts=self.counts,
+                )
 
     # lifecycle -------------------------------------------------------------
 
@@ -97,6 +114,8 @@ class Runtime:
         for hook in self.config.startup_hooks:
             await self._run_hook(hook)
         self._renewer = asyncio.ensure_future(self._renew_leases())
+        if self.worker is not None:
+            await self.worker.start()
         self.state = "running"
         log.info(
             "started %s bot on %s in %.0f ms (ack=%s, store=%s)",
@@ -135,6 +154,8 @@ class Runtime:
             await asyncio.gather(self._start_task, return_exceptions=True)
         grace = self.config.grace_period if grace is None else grace
         cut = await self.dispatcher.drain(grace)
+        if self.worker is not None:
+            cut += await self.worker.stop(grace)
         if cut:
             log.warning("stopped with %d update(s) unfinished after %.1fs grace", cut, grace)
         if self._renewer is not None:
@@ -185,6 +206,8 @@ class Runtime:
             ready = await self.ready()
             return json_response(200 if ready else 503, {"ok": ready, "state": self.state})
         if verdict == "info":
+            if self.state == "running":
+                await self.queue_stats()
             return json_response(200, self.info())
         return error(404, "metrics are not enabled")
 
@@ -202,6 +225,8 @@ class Runtime:
             return STOPPING
         if self.state != "running" and not await self._try_start():
             return NOT_READY
+        if self.config.ack == "queue":
+            return await self._enqueue(update)
         if self.dispatcher.pending >= self.max_pending:
             return BUSY
         if not await self._claim(update):
@@ -223,6 +248,23 @@ class Runtime:
             return error(500, "handler failed; Telegram will deliver the update again")
         if isinstance(outcome.reply, dict) and "method" in outcome.reply:
             return json_response(200, outcome.reply)
+        return OK
+
+    async def _enqueue(self, update: dict[str, Any]) -> Response:
+        """Queue mode: answer 200 once the update is stored durably (a duplicate is stored)."""
+        assert isinstance(self.store, QueueStore)
+        self.counts["received"] += 1
+        try:
+            added = await self.store.enqueue(
+                int(update["update_id"]), queue_key(update), encode(update)
+            )
+        except Exception:
+            log.exception("could not store update %d", update["update_id"])
+            return UNSTORED
+        if not added:
+            self.counts["duplicates"] += 1
+        elif self.worker is not None:
+            self.worker.wake()
         return OK
 
     async def process(self, update: dict[str, Any]) -> Outcome:
@@ -306,4 +348,31 @@ class Runtime:
             "pending": self.dispatcher.pending,
             "running": self.dispatcher.running,
             "counts": dict(self.counts),
+            **self._queue_info(),
         }
+
+    async def queue_stats(self) -> QueueStats | None:
+        """Queue mode: backlog, in-flight count and oldest age, read at most once a second."""
+        if self.config.ack != "queue" or not isinstance(self.store, QueueStore):
+            return None
+        if self.worker is not None:
+            self.last_queue_stats = await self.worker.refresh_stats()
+        else:
+            try:
+                self.last_queue_stats = await self.store.stats()
+            except Exception:
+                log.exception("queue stats failed")
+        return self.last_queue_stats
+
+    def _queue_info(self) -> dict[str, Any]:
+        if self.config.ack != "queue":
+            return {}
+        info: dict[str, Any] = {"consuming": self.worker is not None}
+        stats = self.last_queue_stats
+        if stats is not None:
+            info |= {
+                "backlog": stats.backlog,
+                "in_flight": stats.in_flight,
+                "oldest_age": round(stats.oldest_age, 3),
+            }
+        return {"queue": info}

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 # name -> "module:register"; register(subparsers) adds the subcommand with set_defaults(func=...)
 COMMANDS: dict[str, str] = {
     "serve": "tgserve.cli.serve:register",
+    "worker": "tgserve.cli.worker:register",
 }
 
 

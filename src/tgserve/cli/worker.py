@@ -1,0 +1,68 @@
+"""``tgserve worker BOT --store URL``: run the bot on queued updates until SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from typing import Any
+
+from tgserve.cli.target import TargetError, load_target
+from tgserve.config import Config, ConfigError
+
+
+def register(sub: Any) -> None:
+    p: argparse.ArgumentParser = sub.add_parser(
+        "worker", help="handle updates a queue-mode webhook stored (ack=queue)"
+    )
+    p.add_argument("bot", help="module:attr or path/to/file.py:attr")
+    p.add_argument("--store", help="the store URL the webhook uses (else TGSERVE_STORE)")
+    p.add_argument("--concurrency", type=int, help="updates at once (else TGSERVE_MAX_CONCURRENCY)")
+    p.add_argument("--lease", type=float, help="seconds a silent worker holds an update")
+    p.add_argument("--grace", type=float, help="seconds to finish in-flight updates on SIGTERM")
+    p.add_argument("--log-level", default="info")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s"
+    )
+    try:
+        target, bot = load_target(args.bot)
+        config = Config.load(
+            {
+                "ack": "queue",
+                "store": args.store,
+                "max_concurrency": args.concurrency,
+                "lease": args.lease,
+                "grace_period": args.grace,
+            }
+        )
+        if config.store.startswith("memory"):
+            raise ConfigError("a worker needs a shared store: sqlite://, redis:// or postgresql://")
+    except (TargetError, ConfigError, TypeError, ValueError) as exc:
+        print(f"tgserve: {exc}", file=sys.stderr)
+        return 2
+    return asyncio.run(work(target, bot, config))
+
+
+async def work(target: Any, bot: Any, config: Config) -> int:
+    """Run one worker until SIGTERM or SIGINT, then drain it within the grace period."""
+    from tgserve.runtime import Runtime
+
+    runtime = Runtime(target, config, bot=bot, host="worker", server=False)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await runtime.start()
+        await stop.wait()
+    finally:
+        await runtime.stop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
+    return 0
