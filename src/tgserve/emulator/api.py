@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 
 from tgserve.emulator.errors import ApiError, bad_request, not_found
@@ -36,14 +38,17 @@ async def read_params(request: Request) -> dict[str, Any]:
                 raise bad_request("can't parse JSON object")
             values.update(data)
     elif ctype.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
-        async with request.form(max_files=50, max_fields=1000) as form:
-            for key, value in form.multi_items():
-                if isinstance(value, UploadFile):
-                    data = await value.read()
-                    ctype_part = value.content_type or "application/octet-stream"
-                    values[key] = Upload(value.filename or key, ctype_part, data)
-                else:
-                    values[key] = value
+        try:
+            async with request.form(max_files=50, max_fields=1000) as form:
+                for key, value in form.multi_items():
+                    if isinstance(value, UploadFile):
+                        data = await value.read()
+                        ctype_part = value.content_type or "application/octet-stream"
+                        values[key] = Upload(value.filename or key, ctype_part, data)
+                    else:
+                        values[key] = value
+        except (MultiPartException, HTTPException):
+            raise bad_request("can't parse the request body") from None
     return values
 
 

@@ -124,7 +124,10 @@ class Delivery:
             retry_after = int(after) if after.isdigit() else None
             return (f"Wrong response from the webhook: {response.status_code} "
                     f"{response.reason_phrase}"), retry_after  # fmt: skip
-        await self._reply(response)
+        try:
+            await self._reply(response)
+        except Exception as error:  # a bad reply body is the bot's problem, not delivery's
+            log.warning("webhook reply ignored: %s", redact(str(error)))
         return None, None
 
     async def _reply(self, response: httpx.Response) -> None:
@@ -144,7 +147,8 @@ class Delivery:
 
 
 async def _reply_params(response: httpx.Response) -> dict[str, Any]:
-    ctype = response.headers.get("content-type", "").lower()
+    header = response.headers.get("content-type", "")
+    ctype = header.lower()
     body = response.content
     if not body.strip():
         return {}
@@ -169,6 +173,6 @@ async def _reply_params(response: httpx.Response) -> dict[str, Any]:
             return {"type": "http.request", "body": body, "more_body": False}
 
         scope = {"type": "http", "method": "POST", "path": "/", "query_string": b"",
-                 "headers": [(b"content-type", ctype.encode())]}  # fmt: skip
+                 "headers": [(b"content-type", header.encode())]}  # fmt: skip
         return await read_params(Request(scope, receive))
     return {}

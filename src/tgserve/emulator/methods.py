@@ -110,7 +110,8 @@ async def set_webhook(world: World, bot: BotState, p: Params) -> Any:
     secret = p.text("secret_token")
     if secret is not None and not SECRET_RE.match(secret):
         raise bad_request("secret token contains unallowed characters")
-    max_connections = p.integer("max_connections", 40) or 40
+    max_connections = p.integer("max_connections")
+    max_connections = 40 if max_connections is None else max_connections
     if not 1 <= max_connections <= 100:
         raise bad_request("bad max_connections")
     allowed = p.json("allowed_updates")

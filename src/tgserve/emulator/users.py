@@ -3,29 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
-from collections.abc import Generator, Iterable
+from collections.abc import Iterable
 from types import TracebackType
 from typing import Any
-
-import uvicorn
 
 from tgserve.emulator import actions
 from tgserve.emulator.chatview import ChatView
 from tgserve.emulator.faults import Faults
 from tgserve.emulator.flood import Flood
+from tgserve.emulator.runner import InLoopServer
 from tgserve.emulator.server import create_app
 from tgserve.emulator.state import JSON, BotState, CallbackRecord, Message, World
 from tgserve.emulator.tokens import fresh_token
-
-
-class _Server(uvicorn.Server):
-    """uvicorn without its signal handlers: the emulator lives inside someone's loop."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Generator[None, None, None]:
-        yield
 
 
 class CallbackQuery:
@@ -135,15 +125,12 @@ class Emulator:
         self.token = fixed[0] if fixed else fresh_token()
         self.world.add_bot(self.token, "Test Bot", "test_bot")
         self.app = create_app(self.world)
-        self.host = host
-        self.port = port
-        self._server: _Server | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._server = InLoopServer(self.app, host, port)
 
     @property
     def url(self) -> str:
         """The root URL: the browser chat."""
-        return f"http://{self.host}:{self.port}"
+        return self._server.url
 
     @property
     def api_url(self) -> str:
@@ -177,23 +164,13 @@ class Emulator:
         return Group(self, self.world.add_group(title, [m.id for m in members]))
 
     async def start(self) -> None:
-        config = uvicorn.Config(self.app, host=self.host, port=self.port, log_level="warning",
-                                access_log=False, lifespan="off")  # fmt: skip
-        self._server = _Server(config)
-        self._task = asyncio.create_task(self._server.serve(), name="tgserve-emulator")
-        while not self._server.started:
-            if self._task.done():
-                await self._task
-                raise RuntimeError("the emulator's server did not start")
-            await asyncio.sleep(0.005)
-        self.port = int(self._server.servers[0].sockets[0].getsockname()[1])
+        """Serve on the running loop (port 0: an unused port)."""
+        await self._server.start()
 
     async def stop(self) -> None:
+        """Stop deliveries and long polls, then the server."""
         await self.world.aclose()
-        if self._server is not None and self._task is not None:
-            self._server.should_exit = True
-            await self._task
-        self._server = self._task = None
+        await self._server.stop()
 
     async def __aenter__(self) -> Emulator:
         await self.start()
