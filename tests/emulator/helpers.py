@@ -9,8 +9,9 @@ import httpx
 from tgserve.emulator import Emulator
 
 
-async def call(client: httpx.AsyncClient, tg: Emulator, method: str, token: str | None = None,
-               **params: Any) -> tuple[int, dict[str, Any]]:  # fmt: skip
+async def call(
+    client: httpx.AsyncClient, tg: Emulator, method: str, token: str | None = None, **params: Any
+) -> tuple[int, dict[str, Any]]:
     """POST `params` as JSON; return the status and the answer."""
     response = await client.post(f"{tg.api_url}/bot{token or tg.token}/{method}", json=params)
     body: dict[str, Any] = response.json()

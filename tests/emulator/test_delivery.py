@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 from typing import Any
 
@@ -15,8 +16,9 @@ from tgserve.emulator import Emulator
 SECRET = "hook-Secret_1"
 
 
-async def test_retries_after_errors_with_secret(tg: Emulator, client: httpx.AsyncClient,
-                                                receiver: Receiver) -> None:  # fmt: skip
+async def test_retries_after_errors_with_secret(
+    tg: Emulator, client: httpx.AsyncClient, receiver: Receiver
+) -> None:
     receiver.answers = [(500, {}, b""), (500, {}, b"")]
     await ok(client, tg, "setWebhook", url=receiver.url, secret_token=SECRET)
     alice = tg.user("alice")
@@ -26,17 +28,20 @@ async def test_retries_after_errors_with_secret(tg: Emulator, client: httpx.Asyn
     assert len(receiver.deliveries) == 3
     assert {d.update["update_id"] for d in deliveries} == {1}
     assert all(d.headers["x-telegram-bot-api-secret-token"] == SECRET for d in deliveries)
-    gaps = [b.at - a.at for a, b in zip(deliveries, deliveries[1:], strict=False)]
+    gaps = [b.at - a.at for a, b in itertools.pairwise(deliveries)]
     assert gaps[0] < 0.5  # the first retry comes at once
     assert gaps[1] >= 0.009  # then 1 s, scaled by 0.01
     info = await ok(client, tg, "getWebhookInfo")
     assert info["pending_update_count"] == 0
-    assert info["last_error_message"] == "Wrong response from the webhook: 500 Internal Server Error"
+    assert (
+        info["last_error_message"] == "Wrong response from the webhook: 500 Internal Server Error"
+    )
     assert isinstance(info["last_error_date"], int)
 
 
-async def test_retry_after_header_is_honoured(tg: Emulator, client: httpx.AsyncClient,
-                                              receiver: Receiver) -> None:  # fmt: skip
+async def test_retry_after_header_is_honoured(
+    tg: Emulator, client: httpx.AsyncClient, receiver: Receiver
+) -> None:
     receiver.answers = [(429, {"retry-after": "20"}, b"")]
     await ok(client, tg, "setWebhook", url=receiver.url)
     await tg.user("alice").send("x")
@@ -44,8 +49,9 @@ async def test_retry_after_header_is_honoured(tg: Emulator, client: httpx.AsyncC
     assert second.at - first.at >= 0.19  # 20 s scaled by 0.01
 
 
-async def test_unreachable_webhook_keeps_updates_pending(tg: Emulator,
-                                                         client: httpx.AsyncClient) -> None:  # fmt: skip
+async def test_unreachable_webhook_keeps_updates_pending(
+    tg: Emulator, client: httpx.AsyncClient
+) -> None:
     await ok(client, tg, "setWebhook", url="http://127.0.0.1:9/nothing")
     await tg.user("alice").send("x")
     for _ in range(100):
@@ -57,8 +63,9 @@ async def test_unreachable_webhook_keeps_updates_pending(tg: Emulator,
     assert info["last_error_message"] == "Connection refused"
 
 
-async def test_order_within_each_chat(tg: Emulator, client: httpx.AsyncClient,
-                                      receiver: Receiver) -> None:  # fmt: skip
+async def test_order_within_each_chat(
+    tg: Emulator, client: httpx.AsyncClient, receiver: Receiver
+) -> None:
     receiver.delay = 0.002
     await ok(client, tg, "setWebhook", url=receiver.url)
     alice, bob = tg.user("alice"), tg.user("bob")
@@ -67,14 +74,16 @@ async def test_order_within_each_chat(tg: Emulator, client: httpx.AsyncClient,
         await bob.send(f"b{i}")
     await receiver.wait(40)
     for user, prefix in ((alice, "a"), (bob, "b")):
-        texts = [d.update["message"]["text"] for d in receiver.deliveries
-                 if d.update["message"]["chat"]["id"] == user.id]  # fmt: skip
+        texts = [
+            d.update["message"]["text"]
+            for d in receiver.deliveries
+            if d.update["message"]["chat"]["id"] == user.id
+        ]
         assert texts == [f"{prefix}{i}" for i in range(20)]
     assert receiver.max_in_flight == 2  # the chats run side by side, each one at a time
 
 
-async def test_max_connections(tg: Emulator, client: httpx.AsyncClient,
-                               receiver: Receiver) -> None:  # fmt: skip
+async def test_max_connections(tg: Emulator, client: httpx.AsyncClient, receiver: Receiver) -> None:
     receiver.delay = 0.01
     await ok(client, tg, "setWebhook", url=receiver.url, max_connections=1)
     users = [tg.user(f"u{i}") for i in range(5)]
@@ -90,24 +99,38 @@ async def test_max_connections(tg: Emulator, client: httpx.AsyncClient,
     assert receiver.max_in_flight == 3
 
 
-async def test_webhook_replies_are_executed(tg: Emulator, client: httpx.AsyncClient,
-                                            receiver: Receiver) -> None:  # fmt: skip
+async def test_webhook_replies_are_executed(
+    tg: Emulator, client: httpx.AsyncClient, receiver: Receiver
+) -> None:
     alice = tg.user("alice")
     replies: list[tuple[int, dict[str, str], bytes]] = [
-        (200, {"content-type": "application/json"},
-         json.dumps({"method": "sendMessage", "chat_id": alice.id, "text": "json"}).encode()),
-        (200, {"content-type": "application/x-www-form-urlencoded"},
-         f"method=sendMessage&chat_id={alice.id}&text=form".encode()),
-        (200, {"content-type": "multipart/form-data; boundary=XyZ"},
-         (f'--XyZ\r\nContent-Disposition: form-data; name="method"\r\n\r\nsendMessage\r\n'
-          f'--XyZ\r\nContent-Disposition: form-data; name="chat_id"\r\n\r\n{alice.id}\r\n'
-          f'--XyZ\r\nContent-Disposition: form-data; name="text"\r\n\r\nmultipart\r\n'
-          f"--XyZ--\r\n").encode()),
-        (200, {"content-type": "application/json"},
-         json.dumps({"method": "deleteWebhook"}).encode()),
-        (200, {"content-type": "application/json"},
-         json.dumps({"method": "getMe"}).encode()),
-    ]  # fmt: skip
+        (
+            200,
+            {"content-type": "application/json"},
+            json.dumps({"method": "sendMessage", "chat_id": alice.id, "text": "json"}).encode(),
+        ),
+        (
+            200,
+            {"content-type": "application/x-www-form-urlencoded"},
+            f"method=sendMessage&chat_id={alice.id}&text=form".encode(),
+        ),
+        (
+            200,
+            {"content-type": "multipart/form-data; boundary=XyZ"},
+            (
+                f'--XyZ\r\nContent-Disposition: form-data; name="method"\r\n\r\nsendMessage\r\n'
+                f'--XyZ\r\nContent-Disposition: form-data; name="chat_id"\r\n\r\n{alice.id}\r\n'
+                f'--XyZ\r\nContent-Disposition: form-data; name="text"\r\n\r\nmultipart\r\n'
+                f"--XyZ--\r\n"
+            ).encode(),
+        ),
+        (
+            200,
+            {"content-type": "application/json"},
+            json.dumps({"method": "deleteWebhook"}).encode(),
+        ),
+        (200, {"content-type": "application/json"}, json.dumps({"method": "getMe"}).encode()),
+    ]
     receiver.answers = replies
     await ok(client, tg, "setWebhook", url=receiver.url)
     for i in range(len(replies)):
@@ -118,8 +141,9 @@ async def test_webhook_replies_are_executed(tg: Emulator, client: httpx.AsyncCli
     assert (await ok(client, tg, "getWebhookInfo"))["url"] == receiver.url
 
 
-async def test_injected_webhook_timeouts_cause_redelivery(tg: Emulator, client: httpx.AsyncClient,
-                                                          receiver: Receiver) -> None:  # fmt: skip
+async def test_injected_webhook_timeouts_cause_redelivery(
+    tg: Emulator, client: httpx.AsyncClient, receiver: Receiver
+) -> None:
     tg.faults.time_out_webhooks(1)
     await ok(client, tg, "setWebhook", url=receiver.url)
     await tg.user("alice").send("x")

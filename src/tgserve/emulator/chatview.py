@@ -47,8 +47,9 @@ class ChatView:
             while self._cursor < len(conv.events):
                 event = conv.events[self._cursor]
                 self._cursor += 1
-                from_bot = event.message is None or event.message.from_bot
-                if from_bot and (kind is None or event.kind == kind):
+                by_user = event.kind == "message" and event.message is not None \
+                    and not event.message.from_bot
+                if not by_user and (kind is None or event.kind == kind):
                     return event
             remaining = deadline - time.monotonic()
             if remaining <= 0:
