@@ -23,6 +23,8 @@ NOT_READY = error(503, "not ready", (("retry-after", "1"),))
 STOPPING = error(503, "shutting down", (("retry-after", "1"),))
 UNSTORED = error(503, "could not store the update", (("retry-after", "1"),))
 BUSY = error(503, "too many pending updates", (("retry-after", "1"),))
+OUT_OF_TIME = error(503, "out of time; deliver the update again", (("retry-after", "1"),))
+DEADLINE_SLACK = 0.25  # seconds past a deadline to wait for a cancelled handler to let go
 
 
 @dataclasses.dataclass(slots=True)
@@ -33,6 +35,7 @@ class Outcome:
     ok: bool
     reply: Any = None
     seconds: float = 0.0
+    timed_out: bool = False
 
 
 class Runtime:
@@ -219,8 +222,14 @@ class Runtime:
             return False
         return True
 
-    async def accept(self, update: dict[str, Any]) -> Response:
-        """Dedup, dispatch and acknowledge one update by the ack mode."""
+    async def accept(self, update: dict[str, Any], *, deadline: float | None = None) -> Response:
+        """Dedup, dispatch and acknowledge one update by the ack mode.
+
+        ``deadline`` (inline mode, a ``loop.time()`` instant, replacing ``inline_timeout``):
+        a handler still running then is cancelled and its claim released, and the answer
+        is a 503 so that Telegram delivers the update again. For hosts that freeze the
+        process once they answer (AWS Lambda), where no work may outlive the request.
+        """
         if self.state in ("stopping", "stopped"):
             return STOPPING
         if self.state != "running" and not await self._try_start():
@@ -234,7 +243,9 @@ class Runtime:
         if self.config.ack == "background":
             self._submit(update)
             return OK
-        future = self._submit(update)
+        future = self._submit(update, deadline)
+        if deadline is not None:
+            return await self._await_by(update, future, deadline)
         try:
             outcome = await asyncio.wait_for(asyncio.shield(future), self.config.inline_timeout)
         except TimeoutError:
@@ -244,11 +255,28 @@ class Runtime:
                 self.config.inline_timeout,
             )
             return OK
+        return self._inline_answer(outcome)
+
+    def _inline_answer(self, outcome: Outcome) -> Response:
         if not outcome.ok and self.config.on_error == "retry":
             return error(500, "handler failed; Telegram will deliver the update again")
         if isinstance(outcome.reply, dict) and "method" in outcome.reply:
             return json_response(200, outcome.reply)
         return OK
+
+    async def _await_by(
+        self, update: dict[str, Any], future: asyncio.Future[Outcome], deadline: float
+    ) -> Response:
+        """Wait for an inline update until ``deadline``; past it the answer is a 503."""
+        timeout = deadline - asyncio.get_running_loop().time() + DEADLINE_SLACK
+        try:
+            outcome = await asyncio.wait_for(asyncio.shield(future), max(timeout, 0.0))
+        except TimeoutError:
+            log.warning(
+                "update %d did not let go at its deadline; answered 503", update["update_id"]
+            )
+            return OUT_OF_TIME
+        return OUT_OF_TIME if outcome.timed_out else self._inline_answer(outcome)
 
     async def _enqueue(self, update: dict[str, Any]) -> Response:
         """Queue mode: answer 200 once the update is stored durably (a duplicate is stored)."""
@@ -283,12 +311,14 @@ class Runtime:
         log.info("update %d is a duplicate (%s)", update_id, claim.value)
         return False
 
-    def _submit(self, update: dict[str, Any]) -> asyncio.Future[Outcome]:
+    def _submit(
+        self, update: dict[str, Any], deadline: float | None = None
+    ) -> asyncio.Future[Outcome]:
         future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
 
         async def job() -> None:
             try:
-                outcome = await self._process(update)
+                outcome = await self._process(update, deadline)
             except BaseException:
                 future.cancel()
                 raise
@@ -297,14 +327,20 @@ class Runtime:
         self.dispatcher.submit(chat_key(update), job)
         return future
 
-    async def _process(self, update: dict[str, Any]) -> Outcome:
+    async def _process(self, update: dict[str, Any], deadline: float | None = None) -> Outcome:
         update_id = int(update["update_id"])
+        if deadline is not None and asyncio.get_running_loop().time() >= deadline:
+            return await self._out_of_time(update_id, 0.0)
         self._in_flight.add(update_id)
         began = time.monotonic()
+        limit = asyncio.timeout_at(deadline)
         try:
-            reply = await self.adapter.handle(update)
+            async with limit:
+                reply = await self.adapter.handle(update)
         except Exception:
             seconds = time.monotonic() - began
+            if limit.expired():
+                return await self._out_of_time(update_id, seconds)
             self.counts["failed"] += 1
             log.exception("handler failed for update %d after %.0f ms", update_id, seconds * 1000)
             if self.config.on_error == "retry":
@@ -319,6 +355,17 @@ class Runtime:
         await self._settle(self.store.done, update_id)
         log.debug("update %d handled in %.1f ms", update_id, seconds * 1000)
         return Outcome(update_id, True, reply, seconds)
+
+    async def _out_of_time(self, update_id: int, seconds: float) -> Outcome:
+        """The deadline passed: the handler was cancelled (or never ran); release the claim."""
+        self.counts["timed_out"] += 1
+        log.warning(
+            "update %d cancelled at its deadline after %.0f ms; released for redelivery",
+            update_id,
+            seconds * 1000,
+        )
+        await self._settle(self.store.release, update_id)
+        return Outcome(update_id, False, None, seconds, timed_out=True)
 
     @staticmethod
     async def _settle(action: Any, update_id: int) -> None:
