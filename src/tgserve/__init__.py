@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from tgserve.config import Config, ConfigError
     from tgserve.gate import Request, Response
     from tgserve.hosts.asgi import asgi
+    from tgserve.hosts.aws_lambda import aws_lambda
     from tgserve.runtime import Runtime
 
 __version__ = "0.1.0"
@@ -28,6 +29,7 @@ _EXPORTS: dict[str, str] = {
     "Runtime": "tgserve.runtime",
     "TelegramError": "tgserve.botapi",
     "asgi": "tgserve.hosts.asgi",
+    "aws_lambda": "tgserve.hosts.aws_lambda",
 }
 
 __all__ = [
@@ -40,6 +42,7 @@ __all__ = [
     "Runtime",
     "TelegramError",
     "asgi",
+    "aws_lambda",
 ]
 
 

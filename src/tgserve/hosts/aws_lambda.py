@@ -1,0 +1,233 @@
+"""The AWS Lambda host: ``handler = tgserve.aws_lambda(bot)``.
+
+One event loop serves every warm invocation of the container: it is made on first
+use, never closed between invocations, and closed at interpreter exit. The bot is
+initialised once on it, so its HTTP clients stay bound to a live loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import base64
+import binascii
+import contextlib
+import json
+import logging
+import threading
+import time
+import weakref
+from collections.abc import Coroutine
+from typing import Any
+
+from tgserve.config import Config, ConfigError
+from tgserve.gate import Request, Response, Update, Verdict, error, parse_update
+from tgserve.hosts.lambda_events import EventError, EventSource, HttpV2, infer
+from tgserve.runtime import Runtime
+
+log = logging.getLogger("tgserve.aws_lambda")
+
+_lock = threading.RLock()
+_runner: asyncio.Runner | None = None
+_handlers: weakref.WeakSet[LambdaHandler] = weakref.WeakSet()
+_invocation: dict[str, Any] = {}  # aws_request_id and cold_start while an invocation runs
+
+
+class LambdaHandler:
+    """``handler(event, context) -> dict``: one invocation at a time, on the shared loop."""
+
+    def __init__(self, runtime: Runtime, *, base_path: str = "", timeout_margin: float = 1.0):
+        self.runtime = runtime
+        self.base_path = base_path
+        self.timeout_margin = timeout_margin
+        self.cold = True
+        _handlers.add(self)
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop | None:
+        """The loop every invocation runs on (``None`` before the first)."""
+        return None if _runner is None else _runner.get_loop()
+
+    def __call__(self, event: Any, context: Any = None) -> dict[str, Any]:
+        began = time.perf_counter()
+        request_id = getattr(context, "aws_request_id", None)
+        with _lock:
+            cold, self.cold = self.cold, False
+            _invocation.update(aws_request_id=request_id, cold_start=cold)
+            try:
+                source, method, path, response = self._invoke(event, context)
+            finally:
+                _invocation.clear()
+        result = source.response(response, head=method == "HEAD")
+        level = logging.INFO if cold or response.status >= 500 else logging.DEBUG
+        if log.isEnabledFor(level):
+            extra = {"aws_request_id": request_id, "cold_start": cold, "source": source.name}
+            ms = (time.perf_counter() - began) * 1000
+            line = "%s %s -> %d in %.1f ms"
+            log.log(level, line, method, path, response.status, ms, extra=extra)
+        return result
+
+    def _invoke(self, event: Any, context: Any) -> tuple[EventSource, str, str, Response]:
+        try:
+            source = infer(event)
+        except EventError as exc:
+            log.warning("not an HTTP event: %s", exc)
+            return HttpV2({}), "-", "-", error(400, "not an HTTP event")
+        try:
+            incoming = source.incoming(self.base_path)
+        except EventError as exc:
+            log.warning("bad %s event: %s", source.name, exc)
+            return source, "-", "-", error(400, f"bad event: {exc}")
+        gate = self.runtime.gate
+        request = Request(incoming.method, incoming.path, incoming.headers, b"", incoming.client)
+        verdict: Verdict | None = gate.head(request)
+        if verdict is None:
+            body = _body(incoming.body, incoming.base64, self.runtime.config.max_body_bytes)
+            if isinstance(body, Response):
+                verdict = body
+            else:
+                request = Request(
+                    request.method, request.path, request.headers, body, request.client
+                )
+                verdict = parse_update(body)
+        if isinstance(verdict, Update):
+            deadline = self._deadline(context)
+            response = run(self.runtime.accept(verdict.data, deadline=deadline))
+        else:
+            response = run(self.runtime.answer(request, verdict))
+        return source, incoming.method, incoming.path, response
+
+    def _deadline(self, context: Any) -> float | None:
+        if self.runtime.config.ack != "inline":
+            return None
+        budget = self.runtime.config.inline_timeout
+        remaining = getattr(context, "get_remaining_time_in_millis", None)
+        if callable(remaining):
+            with contextlib.suppress(TypeError, ValueError):
+                budget = min(budget, float(remaining()) / 1000 - self.timeout_margin)
+        return _shared_runner().get_loop().time() + budget
+
+    def close(self, grace: float | None = None) -> None:
+        """Stop the bot (drain, shut down its clients); the loop stays for other handlers."""
+        with _lock:
+            if _runner is not None and self.runtime.state not in ("new", "stopped"):
+                run(self.runtime.stop(grace))
+            _handlers.discard(self)
+
+
+def _shared_runner() -> asyncio.Runner:
+    global _runner
+    with _lock:
+        if _runner is None:
+            _runner = asyncio.Runner(loop_factory=asyncio.new_event_loop)
+            atexit.register(shutdown)
+        return _runner
+
+
+def run(coro: Coroutine[Any, Any, Any]) -> Any:
+    """Run ``coro`` to completion on the process's one Lambda loop, made on first use."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    else:
+        coro.close()
+        raise RuntimeError(
+            "a Lambda handler is synchronous, as Lambda calls it; "
+            "from async code, call it with asyncio.to_thread"
+        )
+    with _lock:
+        return _shared_runner().run(coro)
+
+
+def shutdown(grace: float = 2.0) -> None:
+    """Stop every handler's bot and close the loop (registered with ``atexit``)."""
+    global _runner
+    with _lock:
+        if _runner is None:
+            return
+        for handler in list(_handlers):
+            try:
+                handler.close(grace)
+            except Exception:
+                log.exception("stopping the bot at exit failed")
+        _runner.close()
+        _runner = None
+
+
+def _body(raw: Any, encoded: bool, limit: int) -> bytes | Response:
+    """The event's body as bytes, or a 4xx saying why it cannot be."""
+    if raw is None:
+        return b""
+    if isinstance(raw, dict | list):  # a console test event with the update pasted as JSON
+        raw = json.dumps(raw)
+    if not isinstance(raw, str):
+        return error(400, "event body must be a string")
+    most = (limit + 2) // 3 * 4 + 4 if encoded else limit  # characters that can fit the limit
+    if len(raw) > most:
+        return error(413, f"body over {limit} bytes")
+    try:
+        body = base64.b64decode(raw, validate=True) if encoded else raw.encode("utf-8")
+    except (binascii.Error, ValueError):
+        return error(400, "body is not valid base64" if encoded else "body is not valid UTF-8")
+    if len(body) > limit:
+        return error(413, f"body over {limit} bytes")
+    return body
+
+
+def _tag(factory: Any) -> Any:
+    def make(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record: logging.LogRecord = factory(*args, **kwargs)
+        if _invocation:
+            record.__dict__.update(_invocation)
+        return record
+
+    return make
+
+
+_tagging = False
+
+
+def _install_tagging() -> None:
+    """Records made during an invocation carry ``aws_request_id`` and ``cold_start``."""
+    global _tagging
+    with _lock:
+        if not _tagging:
+            logging.setLogRecordFactory(_tag(logging.getLogRecordFactory()))
+            _tagging = True
+
+
+def aws_lambda(
+    target: Any,
+    /,
+    *,
+    bot: Any = None,
+    init_at_import: bool = False,
+    base_path: str | None = None,
+    timeout_margin: float = 1.0,
+    **options: Any,
+) -> LambdaHandler:
+    """A Lambda handler serving ``target`` (plain handler, PTB Application, aiogram Dispatcher).
+
+    ``ack`` is ``inline`` (the process is frozen once the handler returns; ``background``
+    is refused) or ``queue`` (store and answer; workers elsewhere handle the updates).
+    ``base_path`` is taken off the front of every path (a custom domain's mapping).
+    ``timeout_margin`` seconds before Lambda's own timeout, a running update is cancelled,
+    released, and answered 503 so Telegram delivers it again.
+    """
+    config = Config.load(options, host_defaults={"ack": "inline"})
+    if config.ack == "background":
+        raise ConfigError(
+            "ack='background' cannot work on AWS Lambda: the process is frozen when the "
+            "handler returns; use 'inline' (the default) or 'queue' with a worker elsewhere"
+        )
+    if timeout_margin < 0:
+        raise ConfigError("timeout_margin must be at least 0")
+    runtime = Runtime(target, config, bot=bot, host="aws_lambda", server=False, consume=False)
+    _install_tagging()
+    handler = LambdaHandler(
+        runtime, base_path=(base_path or "").rstrip("/"), timeout_margin=timeout_margin
+    )
+    if init_at_import:
+        run(runtime.start())
+    return handler

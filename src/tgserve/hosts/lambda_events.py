@@ -1,0 +1,251 @@
+"""Lambda HTTP event sources: each one recognises its own event shape (``infer``), reads the
+request out of it, and shapes a :class:`~tgserve.gate.Response` the way its source expects.
+
+Sources: API Gateway REST (payload 1.0, also HTTP API's 1.0 payload and the test
+console's bare event), HTTP API payload 2.0 and Lambda Function URLs, and ALB.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import http
+from collections.abc import Mapping
+from typing import Any, ClassVar, Protocol
+
+from tgserve.gate import Response
+
+
+class EventError(ValueError):
+    """The event is not an HTTP event this host understands; the message says what is missing."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Incoming:
+    """The request parts of an event; the body as the event holds it, not yet decoded."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any
+    base64: bool
+    client: str | None
+
+
+class EventSource(Protocol):
+    """One kind of Lambda HTTP event."""
+
+    name: ClassVar[str]
+
+    @classmethod
+    def infer(cls, event: Mapping[str, Any]) -> bool: ...
+
+    def __init__(self, event: Mapping[str, Any]) -> None: ...
+
+    def incoming(self, base_path: str) -> Incoming: ...
+
+    def response(self, response: Response, *, head: bool = False) -> dict[str, Any]: ...
+
+
+def _dict(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _text(event: Mapping[str, Any], key: str, where: str = "") -> str:
+    value = event.get(key)
+    if not isinstance(value, str) or not value:
+        raise EventError(f"{where}{key} missing or not a string")
+    return value
+
+
+def _headers(event: Mapping[str, Any]) -> dict[str, str]:
+    """Lower-case names; repeated headers joined with ', ' (multiValueHeaders win)."""
+    multi = event.get("multiValueHeaders")
+    if isinstance(multi, Mapping) and multi:
+        out: dict[str, str] = {}
+        for name, values in multi.items():
+            items = values if isinstance(values, list) else [values]
+            joined = ", ".join(str(v) for v in items if v is not None)
+            key = str(name).lower()
+            out[key] = f"{out[key]}, {joined}" if key in out else joined
+        return out
+    return {str(k).lower(): str(v) for k, v in _dict(event.get("headers")).items() if v is not None}
+
+
+def _strip(path: str, prefix: str) -> str:
+    prefix = prefix.rstrip("/")
+    if prefix and (path == prefix or path.startswith(prefix + "/")):
+        return path[len(prefix) :] or "/"
+    return path
+
+
+def _body(response: Response, head: bool) -> tuple[str, bool]:
+    if head or not response.body:
+        return "", False
+    try:
+        return response.body.decode("utf-8"), False
+    except UnicodeDecodeError:
+        return base64.b64encode(response.body).decode("ascii"), True
+
+
+def _single(response: Response) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name, value in response.headers:
+        out[name] = f"{out[name]}, {value}" if name in out else value
+    return out
+
+
+def _multi(response: Response) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for name, value in response.headers:
+        out.setdefault(name, []).append(value)
+    return out
+
+
+class RestV1:
+    """API Gateway REST API, HTTP API with payload 1.0, and the console's bare test event.
+
+    REST's ``path`` carries no stage; HTTP API's 1.0 ``path`` does, for a named stage.
+    """
+
+    name: ClassVar[str] = "rest"
+
+    def __init__(self, event: Mapping[str, Any]) -> None:
+        self.event = event
+        self.http_api = event.get("version") == "1.0"
+
+    @classmethod
+    def infer(cls, event: Mapping[str, Any]) -> bool:
+        return "httpMethod" in event and "elb" not in _dict(event.get("requestContext"))
+
+    def incoming(self, base_path: str) -> Incoming:
+        context = _dict(self.event.get("requestContext"))
+        path = _text(self.event, "path")
+        stage = context.get("stage")
+        if self.http_api and isinstance(stage, str) and stage != "$default":
+            path = _strip(path, "/" + stage)
+        source_ip = _dict(context.get("identity")).get("sourceIp")
+        return Incoming(
+            _text(self.event, "httpMethod").upper(),
+            _strip(path, base_path),
+            _headers(self.event),
+            self.event.get("body"),
+            self.event.get("isBase64Encoded") is True,
+            source_ip if isinstance(source_ip, str) else None,
+        )
+
+    def response(self, response: Response, *, head: bool = False) -> dict[str, Any]:
+        body, encoded = _body(response, head)
+        return {
+            "statusCode": response.status,
+            "headers": _single(response),
+            "multiValueHeaders": _multi(response),
+            "body": body,
+            "isBase64Encoded": encoded,
+        }
+
+
+class HttpV2:
+    """HTTP API with payload 2.0, and Lambda Function URLs (the same shape).
+
+    ``rawPath`` carries a named stage in front of the route; it is taken off.
+    """
+
+    name: ClassVar[str] = "http"
+
+    def __init__(self, event: Mapping[str, Any]) -> None:
+        self.event = event
+
+    @classmethod
+    def infer(cls, event: Mapping[str, Any]) -> bool:
+        return event.get("version") == "2.0" or "http" in _dict(event.get("requestContext"))
+
+    def incoming(self, base_path: str) -> Incoming:
+        context = _dict(self.event.get("requestContext"))
+        http_part = _dict(context.get("http"))
+        method = _text(http_part, "method", "requestContext.http.")
+        raw = self.event.get("rawPath")
+        path = raw if isinstance(raw, str) and raw else _text(http_part, "path", "rawPath or ")
+        stage = context.get("stage")
+        if isinstance(stage, str) and stage != "$default":
+            path = _strip(path, "/" + stage)
+        source_ip = http_part.get("sourceIp")
+        return Incoming(
+            method.upper(),
+            _strip(path, base_path),
+            _headers(self.event),
+            self.event.get("body"),
+            self.event.get("isBase64Encoded") is True,
+            source_ip if isinstance(source_ip, str) else None,
+        )
+
+    def response(self, response: Response, *, head: bool = False) -> dict[str, Any]:
+        body, encoded = _body(response, head)
+        return {
+            "statusCode": response.status,
+            "headers": _single(response),
+            "body": body,
+            "isBase64Encoded": encoded,
+        }
+
+
+class ALB:
+    """Application Load Balancer, with or without multi-value headers; the answer uses the
+    request's form. The client is the right-most ``X-Forwarded-For`` hop (ALB appends it)."""
+
+    name: ClassVar[str] = "alb"
+
+    def __init__(self, event: Mapping[str, Any]) -> None:
+        self.event = event
+        self.multi = isinstance(event.get("multiValueHeaders"), Mapping)
+
+    @classmethod
+    def infer(cls, event: Mapping[str, Any]) -> bool:
+        return "elb" in _dict(event.get("requestContext"))
+
+    def incoming(self, base_path: str) -> Incoming:
+        headers = _headers(self.event)
+        hops = [h.strip() for h in headers.get("x-forwarded-for", "").split(",") if h.strip()]
+        return Incoming(
+            _text(self.event, "httpMethod").upper(),
+            _strip(_text(self.event, "path"), base_path),
+            headers,
+            self.event.get("body"),
+            self.event.get("isBase64Encoded") is True,
+            hops[-1] if hops else None,
+        )
+
+    def response(self, response: Response, *, head: bool = False) -> dict[str, Any]:
+        body, encoded = _body(response, head)
+        try:
+            phrase = http.HTTPStatus(response.status).phrase
+        except ValueError:
+            phrase = ""
+        out: dict[str, Any] = {
+            "statusCode": response.status,
+            "statusDescription": f"{response.status} {phrase}".strip(),
+            "body": body,
+            "isBase64Encoded": encoded,
+        }
+        if self.multi:
+            out["multiValueHeaders"] = _multi(response)
+        else:
+            out["headers"] = _single(response)
+        return out
+
+
+SOURCES: tuple[type[EventSource], ...] = (ALB, HttpV2, RestV1)
+
+
+def infer(event: Any) -> EventSource:
+    """The source an event came from; :class:`EventError` naming what is missing if none."""
+    if not isinstance(event, Mapping):
+        raise EventError(f"event is a {type(event).__name__}, not a JSON object")
+    for source in SOURCES:
+        if source.infer(event):
+            return source(event)
+    keys = ", ".join(sorted(str(k) for k in event)[:12]) or "none"
+    raise EventError(
+        "no httpMethod (REST, ALB) and no requestContext.http (HTTP API 2.0, Function URL); "
+        f"event keys: {keys}"
+    )
