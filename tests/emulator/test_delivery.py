@@ -162,7 +162,7 @@ async def test_slow_receiver_times_out(client: httpx.AsyncClient, receiver: Rece
             if len(receiver.deliveries) == 1:
                 await gate.wait()
 
-        receiver.hook = slow  # type: ignore[assignment]
+        receiver.hook = slow
         await ok(client, tg, "setWebhook", url=receiver.url)
         await tg.user("alice").send("x")
         await receiver.wait(2)

@@ -19,8 +19,10 @@ class _Server(uvicorn.Server):
 class InLoopServer:
     """`await start()` binds (port 0: an unused one) and serves; `await stop()` ends it."""
 
-    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0,
+                 lifespan: str = "off") -> None:  # fmt: skip
         self.app = app
+        self.lifespan = lifespan
         self.host = host
         self.port = port
         self._server: _Server | None = None
@@ -32,7 +34,7 @@ class InLoopServer:
 
     async def start(self) -> None:
         config = uvicorn.Config(self.app, host=self.host, port=self.port, log_level="warning",
-                                access_log=False, lifespan="off")  # fmt: skip
+                                access_log=False, lifespan=self.lifespan)  # fmt: skip
         self._server = _Server(config)
         self._task = asyncio.create_task(self._server.serve(), name="tgserve-in-loop-server")
         while not self._server.started:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Iterable
 from types import TracebackType
@@ -12,6 +13,7 @@ from tgserve.emulator import actions
 from tgserve.emulator.chatview import ChatView
 from tgserve.emulator.faults import Faults
 from tgserve.emulator.flood import Flood
+from tgserve.emulator.local import serve_bot
 from tgserve.emulator.runner import InLoopServer
 from tgserve.emulator.server import create_app
 from tgserve.emulator.state import JSON, BotState, CallbackRecord, Message, World
@@ -162,6 +164,11 @@ class Emulator:
 
     def group(self, title: str, members: Iterable[User]) -> Group:
         return Group(self, self.world.add_group(title, [m.id for m in members]))
+
+    def serve(self, target: Any, *, bot: Any = None,
+              **options: Any) -> contextlib.AbstractAsyncContextManager[InLoopServer]:  # fmt: skip
+        """`async with tg.serve(handle):` runs the bot under tgserve.asgi on this emulator."""
+        return serve_bot(self, target, bot=bot, **options)
 
     async def start(self) -> None:
         """Serve on the running loop (port 0: an unused port)."""

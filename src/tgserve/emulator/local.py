@@ -1,0 +1,42 @@
+"""A bot served by tgserve's ASGI host, with its webhook registered on an emulator."""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
+
+from tgserve.emulator.api import invoke
+from tgserve.emulator.runner import InLoopServer
+
+if TYPE_CHECKING:
+    from tgserve.emulator.users import Emulator
+
+
+@contextlib.asynccontextmanager
+async def serve_bot(emulator: Emulator, target: Any, *, bot: Any = None, host: str = "127.0.0.1",
+                    port: int = 0, **options: Any) -> AsyncIterator[InLoopServer]:  # fmt: skip
+    """Serve `target` with `tgserve.asgi` on 127.0.0.1 and point the emulator's bot at it.
+
+    The webhook gets a random secret; plain bots get the emulator's token and URL.
+    """
+    from tgserve.hosts.asgi import asgi
+
+    secret = secrets.token_urlsafe(32)
+    options.setdefault("token", emulator.token)
+    options.setdefault("api_url", emulator.api_url)
+    app = asgi(target, bot=bot, secret_token=secret, **options)
+    server = InLoopServer(app, host, port, lifespan="on")
+    await server.start()
+    state = emulator.bot(str(options["token"]))
+    try:
+        url = server.url + app.runtime.config.path
+        answer = await invoke(emulator.world, state, "setWebhook",
+                              {"url": url, "secret_token": secret})  # fmt: skip
+        if not answer["ok"]:
+            raise RuntimeError(f"setWebhook failed: {answer['description']}")
+        yield server
+    finally:
+        await invoke(emulator.world, state, "deleteWebhook", {})
+        await server.stop()
