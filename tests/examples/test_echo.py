@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from examples.echo import handle
+from tests.examples.conftest import Loader
 from tgserve.emulator import Emulator
 
 
-async def test_echo() -> None:
-    async with Emulator(time_scale=0.01) as tg, tg.serve(handle):
+async def test_echo(tg: Emulator, load_example: Loader) -> None:
+    example = load_example("echo")
+    async with tg.serve(example.handle):
         alice, bob = tg.user("alice"), tg.user("bob")
         await alice.send("hello")
         await bob.send("<b>not bold</b>")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Generator
-from typing import Any
+from typing import Any, Literal
 
 import uvicorn
 
@@ -20,7 +20,7 @@ class InLoopServer:
     """`await start()` binds (port 0: an unused one) and serves; `await stop()` ends it."""
 
     def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0,
-                 lifespan: str = "off") -> None:  # fmt: skip
+                 lifespan: Literal["auto", "on", "off"] = "off") -> None:  # fmt: skip
         self.app = app
         self.lifespan = lifespan
         self.host = host
