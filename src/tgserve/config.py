@@ -43,6 +43,7 @@ class Config:
     grace_period: float = 25.0
     dedup_ttl: float = 24 * 3600.0
     lease: float = 60.0
+    consume: bool = True  # queue mode: this process also runs a worker (False: webhook only)
     startup_hooks: tuple[StartupHook, ...] = ()
     startup_timeout: float = 10.0
     metrics: bool = True
@@ -97,6 +98,7 @@ ENV_VARS: dict[str, str] = {
     "on_error": "TGSERVE_ON_ERROR",
     "grace_period": "TGSERVE_GRACE_PERIOD",
     "lease": "TGSERVE_LEASE",
+    "consume": "TGSERVE_CONSUME",
     "lock": "TGSERVE_LOCK",
 }
 
@@ -168,6 +170,7 @@ def _validate(v: dict[str, Any]) -> dict[str, Any]:
     if callable(hooks):
         hooks = (hooks,)
     v["startup_hooks"] = tuple(cast(Sequence[StartupHook], hooks))
-    if "metrics" in v and isinstance(v["metrics"], str):
-        v["metrics"] = v["metrics"].lower() not in ("0", "false", "no", "off")
+    for name in ("metrics", "consume"):
+        if name in v and isinstance(v[name], str):
+            v[name] = v[name].lower() not in ("0", "false", "no", "off")
     return v

@@ -80,6 +80,7 @@ class QueueWorker:
         self.counts: Counter[str] = Counter() if counts is None else counts
         self.stats = QueueStats(0, 0, 0.0)
         self._jobs: dict[asyncio.Task[None], Job] = {}
+        self._held: dict[int, Job] = {}  # leases to renew: taken, not yet finished or handed back
         self._wake = asyncio.Event()
         self._stopping = False
         self._loop_task: asyncio.Task[None] | None = None
@@ -127,7 +128,8 @@ class QueueWorker:
             self._renewer.cancel()
             await asyncio.gather(self._renewer, return_exceptions=True)
         for job in cut.values():
-            await self._hand_back(job)
+            if self._held.pop(job.update_id, None) is not None:
+                await self._hand_back(job)
         return len(cut)
 
     async def _hand_back(self, job: Job) -> None:
@@ -152,6 +154,7 @@ class QueueWorker:
                     await self._hand_back(job)
                 return
             for job in jobs:
+                self._held[job.update_id] = job
                 task = asyncio.ensure_future(self._work(job))
                 self._jobs[task] = job
                 task.add_done_callback(self._forget)
@@ -184,12 +187,14 @@ class QueueWorker:
                 "handler failed for queued update %d (attempt %d)", job.update_id, job.attempt
             )
             if self.on_error == "retry" and job.attempt < MAX_ATTEMPTS:
+                self._held.pop(job.update_id, None)
                 await self.queue.retry(job, min(2.0**job.attempt, 60.0))
                 return
         else:
             self.counts["handled"] += 1
         finally:
             _delivery.reset(token)
+        self._held.pop(job.update_id, None)
         if not await self.queue.finish(job):
             self.counts["lease_lost"] += 1
             log.warning(
@@ -200,11 +205,12 @@ class QueueWorker:
         period = max(self.lease / 3, 0.05)
         while True:
             await asyncio.sleep(period)
-            jobs = list(self._jobs.values())
+            jobs = list(self._held.values())
             try:
                 lost = await self.queue.extend(jobs, self.lease)
             except Exception:
                 log.exception("lease renewal failed")
                 continue
             for job in lost:
-                log.warning("update %d: lease lost while its handler ran", job.update_id)
+                if self._held.get(job.update_id) is job:  # not finished meanwhile
+                    log.warning("update %d: lease lost while its handler ran", job.update_id)

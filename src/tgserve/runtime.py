@@ -9,10 +9,12 @@ import time
 from collections import Counter
 from typing import Any, Literal
 
+from tgserve.botapi import BotAPI
 from tgserve.bots import BotAdapter, adapt
 from tgserve.config import Config
 from tgserve.dispatch import Dispatcher, chat_key
 from tgserve.gate import OK, Gate, Request, Response, Update, Verdict, error, json_response
+from tgserve.metrics import RuntimeMetrics
 from tgserve.queueing import QueueWorker, encode, queue_key
 from tgserve.stores import Claim, QueueStats, QueueStore, Store, open_store
 
@@ -54,7 +56,7 @@ class Runtime:
         host: str = "asgi",
         server: bool = True,
         max_pending: int = 10_000,
-        consume: bool = True,
+        consume: bool | None = None,
     ) -> None:
         from tgserve import redact
 
@@ -70,6 +72,7 @@ class Runtime:
         )
         self.dispatcher = Dispatcher(config.max_concurrency)
         self.counts: Counter[str] = Counter()
+        self.metrics = RuntimeMetrics(self) if config.metrics else None
         self.state: State = "new"
         self.loop: asyncio.AbstractEventLoop | None = None
         self._start_task: asyncio.Task[None] | None = None
@@ -81,7 +84,7 @@ class Runtime:
         if config.ack == "queue":
             if not isinstance(self.store, QueueStore):
                 raise ValueError(f"ack='queue' needs a store with a queue, not {config.store!r}")
-            if consume:
+            if config.consume if consume is None else consume:
                 self.worker = QueueWorker(
                     self.store,
                     self.adapter.handle,
@@ -212,6 +215,12 @@ class Runtime:
             if self.state == "running":
                 await self.queue_stats()
             return json_response(200, self.info())
+        if self.metrics is not None:
+            if self.state == "running":
+                await self.queue_stats()
+            exposition = self.metrics.render()
+            if exposition is not None:
+                return exposition
         return error(404, "metrics are not enabled")
 
     async def _try_start(self) -> bool:
@@ -342,7 +351,14 @@ class Runtime:
             if limit.expired():
                 return await self._out_of_time(update_id, seconds)
             self.counts["failed"] += 1
-            log.exception("handler failed for update %d after %.0f ms", update_id, seconds * 1000)
+            if self.metrics is not None:
+                self.metrics.observe(seconds)
+            log.exception(
+                "handler failed for update %d after %.0f ms",
+                update_id,
+                seconds * 1000,
+                extra=self._log_fields(update, seconds, "failed"),
+            )
             if self.config.on_error == "retry":
                 await self._settle(self.store.release, update_id)
             else:
@@ -352,8 +368,15 @@ class Runtime:
             self._in_flight.discard(update_id)
         seconds = time.monotonic() - began
         self.counts["handled"] += 1
+        if self.metrics is not None:
+            self.metrics.observe(seconds)
         await self._settle(self.store.done, update_id)
-        log.debug("update %d handled in %.1f ms", update_id, seconds * 1000)
+        log.debug(
+            "update %d handled in %.1f ms",
+            update_id,
+            seconds * 1000,
+            extra=self._log_fields(update, seconds, "handled"),
+        )
         return Outcome(update_id, True, reply, seconds)
 
     async def _out_of_time(self, update_id: int, seconds: float) -> Outcome:
@@ -366,6 +389,16 @@ class Runtime:
         )
         await self._settle(self.store.release, update_id)
         return Outcome(update_id, False, None, seconds, timed_out=True)
+
+    def _log_fields(self, update: dict[str, Any], seconds: float, outcome: str) -> dict[str, Any]:
+        key = chat_key(update)
+        return {
+            "update_id": update["update_id"],
+            "chat_id": key[1] if key is not None and key[0] == "chat" else None,
+            "host": self.host,
+            "latency_ms": round(seconds * 1000, 1),
+            "outcome": outcome,
+        }
 
     @staticmethod
     async def _settle(action: Any, update_id: int) -> None:
@@ -396,7 +429,12 @@ class Runtime:
             "running": self.dispatcher.running,
             "counts": dict(self.counts),
             **self._queue_info(),
+            **self._botapi_info(),
         }
+
+    def _botapi_info(self) -> dict[str, Any]:
+        bot = getattr(self.adapter, "bot", None)
+        return {"botapi": bot.summary()} if isinstance(bot, BotAPI) else {}
 
     async def queue_stats(self) -> QueueStats | None:
         """Queue mode: backlog, in-flight count and oldest age, read at most once a second."""

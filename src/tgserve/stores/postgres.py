@@ -161,10 +161,12 @@ class PostgresStore:
 
         pool = await asyncpg.create_pool(self.dsn, min_size=self.min_size, max_size=self.max_size)
         try:
-            # one schema migration at a time, across processes
+            # one schema migration at a time, across processes; none once the schema exists,
+            # as CREATE INDEX IF NOT EXISTS locks the table against running workers
             async with pool.acquire() as conn, conn.transaction():
                 await conn.execute("SELECT pg_advisory_xact_lock(8675309)")
-                await conn.execute(SCHEMA)
+                if not await conn.fetchval("SELECT to_regclass('tgserve_chats_ready') IS NOT NULL"):
+                    await conn.execute(SCHEMA)
         except BaseException:
             await pool.close()
             raise
