@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
@@ -66,6 +67,8 @@ class BotAPI:
         self.max_retry_after = max_retry_after
         self._client = client
         self._own_client = client is None
+        self.calls: Counter[str] = Counter()  # requests sent, by method (tgserve.metrics)
+        self.errors: Counter[tuple[str, str]] = Counter()  # (method, code or "network")
 
     @property
     def id(self) -> int | None:
@@ -83,6 +86,11 @@ class BotAPI:
             self._client = httpx.AsyncClient(timeout=self.timeout, limits=limits)
         return self._client
 
+    def summary(self) -> dict[str, int]:
+        """Requests sent, failed, and answered 429, as ``GET {path}`` shows them."""
+        flood = sum(n for (_, code), n in self.errors.items() if code == "429")
+        return {"calls": sum(self.calls.values()), "errors": self.errors.total(), "429": flood}
+
     def file_url(self, file_path: str) -> str:
         """Where a file from ``getFile`` downloads from (holds the token: never log it)."""
         return f"{self.api_url}/file/bot{self._token}/{file_path}"
@@ -94,9 +102,11 @@ class BotAPI:
         url = f"{self.api_url}/bot{self._token}/{method}"
         attempt = 0
         while True:
+            self.calls[method] += 1
             try:
                 response = await self._send(url, files, params)
             except httpx.TransportError as exc:
+                self.errors[method, "network"] += 1
                 unsent = httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout
                 retryable = isinstance(exc, unsent) or method.lower().startswith(_SAFE_TO_REPEAT)
                 if not retryable or attempt >= self.max_retries:
@@ -107,6 +117,7 @@ class BotAPI:
                 if payload.get("ok") is True:
                     return payload.get("result")
                 code = int(payload.get("error_code") or response.status_code)
+                self.errors[method, str(code)] += 1
                 description = str(payload.get("description") or response.reason_phrase)
                 parameters = payload.get("parameters") or {}
                 retry_after = parameters.get("retry_after")
