@@ -56,7 +56,7 @@ class Runtime:
         host: str = "asgi",
         server: bool = True,
         max_pending: int = 10_000,
-        consume: bool = True,
+        consume: bool | None = None,
     ) -> None:
         from tgserve import redact
 
@@ -84,7 +84,7 @@ class Runtime:
         if config.ack == "queue":
             if not isinstance(self.store, QueueStore):
                 raise ValueError(f"ack='queue' needs a store with a queue, not {config.store!r}")
-            if consume:
+            if config.consume if consume is None else consume:
                 self.worker = QueueWorker(
                     self.store,
                     self.adapter.handle,
