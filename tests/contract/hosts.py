@@ -66,7 +66,20 @@ async def asgi_uvicorn(target: Any, options: dict[str, Any]) -> AsyncIterator[Ho
         yield HttpxClient(client)
 
 
+def aws_lambda(source: str) -> HostFactory:
+    """The AWS Lambda handler on ``source`` events, called in a worker thread (it owns its loop)."""
+
+    def open_host(target: Any, options: dict[str, Any]) -> Any:
+        from tests.lambda_.client import open_lambda
+
+        return open_lambda(source, target, options)
+
+    return open_host
+
+
 HOSTS: dict[str, HostFactory] = {
     "asgi": asgi_in_process,
     "asgi-uvicorn": asgi_uvicorn,
+    "lambda-http": aws_lambda("http"),
+    "lambda-rest": aws_lambda("rest"),
 }
