@@ -10,7 +10,7 @@ import asyncio
 import base64
 import contextlib
 from collections.abc import AsyncIterator
-from typing import Any, cast
+from typing import Any
 
 import tgserve
 from tests.contract.hosts import HostClient, Reply
@@ -51,6 +51,6 @@ async def open_lambda(
     assert source in SOURCES
     handler = tgserve.aws_lambda(target, **options)
     try:
-        yield LambdaClient(handler, cast(Source, source))
+        yield LambdaClient(handler, source)
     finally:
         await asyncio.to_thread(handler.close, 1.0)
