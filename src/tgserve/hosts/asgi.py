@@ -13,6 +13,8 @@ from tgserve.gate import Request, Response, Verdict, error, parse_update
 from tgserve.runtime import Runtime
 
 log = logging.getLogger("tgserve.asgi")
+# 400, not 408: DESIGN.md's status table is the contract; the request is incomplete.
+SLOW_BODY = error(400, "body read timed out", (("connection", "close"),))
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -24,8 +26,11 @@ class ASGIApp:
     """Lifespan starts and stops the runtime; without lifespan (a mounted sub-app) the first
     request starts it and the loop's own shutdown stops it."""
 
+    body_timeout = 10.0  # seconds for the whole body; a slower client gets SLOW_BODY
+
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
+        self._too_big = error(413, f"body over {runtime.config.max_body_bytes} bytes")
         self._keeper: asyncio.Task[None] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -76,9 +81,14 @@ class ASGIApp:
         if head is not None:
             verdict = head
         else:
-            body = await _read_body(receive, self.runtime.config.max_body_bytes)
+            try:
+                async with asyncio.timeout(self.body_timeout):
+                    body = await _read_body(receive, self.runtime.config.max_body_bytes)
+            except TimeoutError:
+                body, response = None, SLOW_BODY
+            else:
+                response = self._too_big
             if body is None:
-                response = error(413, f"body over {self.runtime.config.max_body_bytes} bytes")
                 await self.runtime.answer(request, response)
                 await _send(send, response, scope["method"])
                 return
