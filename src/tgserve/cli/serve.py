@@ -25,13 +25,22 @@ def register(sub: Any) -> None:
 def app_factory() -> Any:
     """Build the ASGI app from ``TGSERVE_BOT`` (what uvicorn's workers import)."""
     from tgserve.hosts.asgi import asgi
+    from tgserve.logs import configure_logging
 
+    configure_logging()  # in each worker process too: TGSERVE_LOG_LEVEL / TGSERVE_LOG_FORMAT
     target, bot = load_target(os.environ[BOT_ENV])
     return asgi(target, bot=bot)
 
 
 def uvicorn_options() -> dict[str, Any]:
-    """uvloop and httptools when installed; timeouts so a slow client cannot hold a worker."""
+    """uvloop and httptools when installed; timeouts so a slow client cannot hold a worker.
+
+    An idle keep-alive connection is closed after 5 s, h11 refuses headers over 16 KiB
+    (httptools has its own limit), and the ASGI host answers a body that takes over
+    ``ASGIApp.body_timeout`` with 400. uvicorn has no timeout for slow request headers:
+    put nginx (``client_header_timeout``) in front of a public port; see docs/operations.md.
+    ``log_config=None``: records go to the root logger, formatted by tgserve.logs.
+    """
     import importlib.util
 
     speed = importlib.util.find_spec("uvloop") is not None
@@ -39,6 +48,8 @@ def uvicorn_options() -> dict[str, Any]:
         "loop": "uvloop" if speed else "asyncio",
         "http": "httptools" if importlib.util.find_spec("httptools") else "h11",
         "timeout_keep_alive": 5,
+        "h11_max_incomplete_event_size": 16 * 1024,
+        "log_config": None,
         "timeout_graceful_shutdown": 30,
     }
 
@@ -50,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
         print("tgserve serve needs uvicorn: pip install 'tgserve[server]'", file=sys.stderr)
         return 2
     os.environ[BOT_ENV] = args.bot
+    os.environ.setdefault("TGSERVE_LOG_LEVEL", args.log_level.upper())
     try:
         app_factory()  # fail fast, with one line, before uvicorn starts
     except (TargetError, TypeError, ValueError) as exc:
