@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from tgserve.gate import Request, Response
     from tgserve.hosts.asgi import asgi
     from tgserve.hosts.aws_lambda import aws_lambda
+    from tgserve.hosts.polling import poll
+    from tgserve.hosts.wsgi import wsgi
     from tgserve.runtime import Runtime
 
 __version__ = "0.1.0"
@@ -30,6 +32,8 @@ _EXPORTS: dict[str, str] = {
     "TelegramError": "tgserve.botapi",
     "asgi": "tgserve.hosts.asgi",
     "aws_lambda": "tgserve.hosts.aws_lambda",
+    "poll": "tgserve.hosts.polling",
+    "wsgi": "tgserve.hosts.wsgi",
 }
 
 __all__ = [
@@ -43,6 +47,8 @@ __all__ = [
     "TelegramError",
     "asgi",
     "aws_lambda",
+    "poll",
+    "wsgi",
 ]
 
 

@@ -38,6 +38,7 @@ class Outcome:
     reply: Any = None
     seconds: float = 0.0
     timed_out: bool = False
+    busy: bool = False  # not handled: another worker holds an unexpired claim on it
 
 
 class Runtime:
@@ -306,19 +307,22 @@ class Runtime:
 
     async def process(self, update: dict[str, Any]) -> Outcome:
         """Dedup and handle one update to completion in its chat's order (polling, workers)."""
-        if not await self._claim(update):
-            return Outcome(int(update["update_id"]), True)
+        claim = await self._claim_as(update)
+        if claim is not Claim.NEW:
+            return Outcome(int(update["update_id"]), True, busy=claim is Claim.BUSY)
         return await self._submit(update)
 
     async def _claim(self, update: dict[str, Any]) -> bool:
+        return await self._claim_as(update) is Claim.NEW
+
+    async def _claim_as(self, update: dict[str, Any]) -> Claim:
         update_id = int(update["update_id"])
         self.counts["received"] += 1
         claim = await self.store.claim(update_id, self.config.lease)
-        if claim is Claim.NEW:
-            return True
-        self.counts["duplicates"] += 1
-        log.info("update %d is a duplicate (%s)", update_id, claim.value)
-        return False
+        if claim is not Claim.NEW:
+            self.counts["duplicates"] += 1
+            log.info("update %d is a duplicate (%s)", update_id, claim.value)
+        return claim
 
     def _submit(
         self, update: dict[str, Any], deadline: float | None = None

@@ -77,9 +77,22 @@ def aws_lambda(source: str) -> HostFactory:
     return open_host
 
 
+def wsgi(server: bool) -> HostFactory:
+    """The WSGI app, called in a worker thread, or under werkzeug's threaded server."""
+
+    def open_host(target: Any, options: dict[str, Any]) -> Any:
+        from tests.wsgi.client import open_wsgi
+
+        return open_wsgi(target, options, server=server)
+
+    return open_host
+
+
 HOSTS: dict[str, HostFactory] = {
     "asgi": asgi_in_process,
     "asgi-uvicorn": asgi_uvicorn,
     "lambda-http": aws_lambda("http"),
     "lambda-rest": aws_lambda("rest"),
+    "wsgi": wsgi(server=False),
+    "wsgi-werkzeug": wsgi(server=True),
 }

@@ -17,6 +17,11 @@ class AiogramBot:
         self.bot = bot
         self.bot_id = str(bot.id)
 
+    @property
+    def token(self) -> str:
+        """The bot's token (for getUpdates when polling); never log it."""
+        return str(self.bot.token)
+
     def _workflow(self) -> dict[str, Any]:
         return {
             **self.dispatcher.workflow_data,

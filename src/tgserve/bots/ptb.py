@@ -19,6 +19,11 @@ class PTBBot:
         self.bot_id = str(app.bot.token.split(":", 1)[0])
         self._started = False
 
+    @property
+    def token(self) -> str:
+        """The bot's token (for getUpdates when polling); never log it."""
+        return str(self.app.bot.token)
+
     async def startup(self, *, server: bool) -> None:
         await self.app.initialize()
         if self.app.post_init:

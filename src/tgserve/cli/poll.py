@@ -1,0 +1,50 @@
+"""``tgserve poll BOT``: long polling, one poller per bot by a lock."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from typing import Any
+
+from tgserve.cli.target import TargetError, load_target
+
+
+def register(sub: Any) -> None:
+    p: argparse.ArgumentParser = sub.add_parser("poll", help="serve a bot by getUpdates polling")
+    p.add_argument("bot", help="module:attr or path/to/file.py:attr")
+    p.add_argument(
+        "--delete-webhook", action="store_true", help="delete a webhook that is set, then poll"
+    )
+    p.add_argument(
+        "--lock",
+        default=None,
+        help="singleton lock URL: file://[/path] (default), redis://..., postgresql://..., none",
+    )
+    p.add_argument("--timeout", type=int, default=30, help="long-poll timeout in seconds")
+    p.add_argument("--log-level", default="info")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from tgserve.config import ConfigError
+    from tgserve.hosts.polling import PollingError, poll
+
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        target, bot = load_target(args.bot)
+        poll(
+            target,
+            bot=bot,
+            delete_webhook=args.delete_webhook,
+            lock=args.lock,
+            poll_timeout=args.timeout,
+        )
+    except (TargetError, ConfigError, PollingError, ValueError) as exc:
+        print(f"tgserve: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0

@@ -1,0 +1,177 @@
+"""The WSGI host: a WSGI app for gunicorn, Flask or Django, whose bot runs on the loop thread.
+
+Each request is translated into a gate :class:`~tgserve.gate.Request` in the request's
+thread, then the runtime answers it on the process's one loop thread
+(:mod:`tgserve.loopthread`) while the request thread waits: on the handler's end in inline
+mode, on acceptance in background mode.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from http import HTTPStatus
+from typing import Any
+
+from tgserve import loopthread
+from tgserve.config import Config
+from tgserve.gate import Request, Response, Verdict, error, parse_update
+from tgserve.runtime import Runtime
+
+log = logging.getLogger("tgserve.wsgi")
+
+Environ = dict[str, Any]
+StartResponse = Callable[..., Any]
+READY_TIMEOUT = 1.0
+SLACK = 10.0  # seconds past inline_timeout before a request thread gives up waiting
+READ_CHUNK = 64 * 1024
+
+
+class WSGIApp:
+    """A WSGI callable. ``call(environ)`` gives ``(status, headers, body)`` for a delegating
+    view (Django); calling it as WSGI app serves the routes directly (Flask, gunicorn)."""
+
+    def __init__(self, target: Any, config: Config, *, bot: Any = None) -> None:
+        self.target = target
+        self.bot = bot
+        self.config = config
+        self._lock = threading.Lock()
+        self._runtime = Runtime(target, config, bot=bot, host="wsgi", server=True)
+        self._thread: loopthread.LoopThread | None = None
+
+    @property
+    def runtime(self) -> Runtime:
+        """The runtime bound to this process's live loop thread (rebuilt after a fork or
+        after the loop thread died, since the old one belongs to a dead loop)."""
+        thread = loopthread.get()
+        if self._thread is thread:
+            return self._runtime
+        with self._lock:
+            if self._thread is not thread:
+                if self._thread is not None or self._runtime.loop is not None:
+                    self._runtime = Runtime(
+                        self.target, self.config, bot=self.bot, host="wsgi", server=True
+                    )
+                loopthread.on_exit(self._runtime.stop, thread)
+                self._thread = thread
+        return self._runtime
+
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        status, headers, body = self.call(environ)
+        start_response(f"{status} {_reason(status)}", headers)
+        return [b"" if environ.get("REQUEST_METHOD") == "HEAD" else body]
+
+    def call(self, environ: Environ) -> tuple[int, list[tuple[str, str]], bytes]:
+        """Answer one request given as a WSGI environ."""
+        response = self._respond(environ)
+        headers = [*response.headers, ("content-length", str(len(response.body)))]
+        return response.status, headers, response.body
+
+    def _respond(self, environ: Environ) -> Response:
+        request = _request(environ)
+        gate = self._runtime.gate
+        verdict: Verdict | None = gate.head(request)
+        if verdict is None:
+            body = _read_body(environ, self.config.max_body_bytes)
+            if body is None:
+                return error(413, f"body over {self.config.max_body_bytes} bytes")
+            request = Request(request.method, request.path, request.headers, body, request.client)
+            verdict = parse_update(body)
+        if verdict == "healthz":
+            return Response(200, b'{"ok":true}')
+        if verdict == "readyz":
+            return self._ready(request)
+        timeout = self.config.inline_timeout + SLACK if self.config.ack == "inline" else SLACK
+        try:
+            runtime = self.runtime
+            return loopthread.run(runtime.answer(request, verdict), timeout)
+        except concurrent.futures.TimeoutError:
+            log.warning("the loop thread did not answer within %.0fs", timeout)
+            return error(503, "the bot's loop did not answer in time", (("retry-after", "1"),))
+        except Exception:
+            log.exception("request failed on the loop thread")
+            return error(503, "the bot's loop could not take the request", (("retry-after", "1"),))
+
+    def _ready(self, request: Request) -> Response:
+        thread = loopthread.peek()
+        if thread is not None and not thread.alive:
+            loopthread.get()  # restart it for the next request; this one reports the death
+            return error(503, "the loop thread was dead; restarted")
+        try:
+            return loopthread.run(self.runtime.answer(request, "readyz"), READY_TIMEOUT)
+        except concurrent.futures.TimeoutError:
+            return error(503, f"the loop did not answer within {READY_TIMEOUT:.0f}s")
+        except Exception:
+            log.exception("readiness check failed")
+            return error(503, "readiness check failed")
+
+    def close(self, grace: float | None = None) -> None:
+        """Stop the runtime now (at process exit it is stopped anyway)."""
+        thread = loopthread.peek()
+        if thread is None or self._thread is not thread or not thread.alive:
+            return
+        if self._runtime.stop in thread.shutdowns:
+            thread.shutdowns.remove(self._runtime.stop)
+        budget = (self.config.grace_period if grace is None else grace) + SLACK
+        loopthread.run(self._runtime.stop(grace), budget)
+
+
+def _request(environ: Environ) -> Request:
+    headers: dict[str, str] = {}
+    for key, value in environ.items():
+        if key.startswith("HTTP_"):
+            headers[key[5:].replace("_", "-").lower()] = str(value)
+    for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+        if environ.get(key):
+            headers[key.replace("_", "-").lower()] = str(environ[key])
+    path = environ.get("PATH_INFO") or "/"
+    if isinstance(path, str):
+        path = path.encode("latin-1", "replace").decode("utf-8", "replace")
+    return Request(
+        str(environ.get("REQUEST_METHOD", "GET")),
+        path,
+        headers,
+        b"",
+        environ.get("REMOTE_ADDR") or None,
+    )
+
+
+def _read_body(environ: Environ, limit: int) -> bytes | None:
+    """The body, bounded: ``None`` as soon as it passes ``limit`` (the rest is not read)."""
+    stream = environ.get("wsgi.input")
+    if stream is None:
+        return b""
+    length = environ.get("CONTENT_LENGTH")
+    try:
+        expected = int(length) if length else None
+    except ValueError:
+        expected = None
+    if expected is not None:
+        if expected > limit:
+            return None
+        data: bytes = stream.read(expected) if expected else b""
+        return data
+    chunks: list[bytes] = []
+    size = 0
+    while True:  # no length (chunked): read until EOF, at most limit + 1 bytes
+        chunk = stream.read(min(READ_CHUNK, limit + 1 - size))
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            return None
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Unknown"
+
+
+def wsgi(target: Any, /, *, bot: Any = None, **options: Any) -> WSGIApp:
+    """A WSGI app serving ``target`` (a plain handler, PTB Application or aiogram Dispatcher)."""
+    return WSGIApp(target, Config.load(options), bot=bot)
