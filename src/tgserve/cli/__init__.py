@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 # name -> "module:register"; register(subparsers) adds the subcommand with set_defaults(func=...)
 COMMANDS: dict[str, str] = {
+    "lambda": "tgserve.cli.lambda_cmd:register",
     "poll": "tgserve.cli.poll:register",
     "serve": "tgserve.cli.serve:register",
     "worker": "tgserve.cli.worker:register",
