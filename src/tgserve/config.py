@@ -100,6 +100,7 @@ ENV_VARS: dict[str, str] = {
     "lease": "TGSERVE_LEASE",
     "consume": "TGSERVE_CONSUME",
     "lock": "TGSERVE_LOCK",
+    "metrics": "TGSERVE_METRICS",
 }
 
 
