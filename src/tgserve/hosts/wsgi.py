@@ -63,19 +63,23 @@ class WSGIApp:
         start_response(f"{status} {_reason(status)}", headers)
         return [b"" if environ.get("REQUEST_METHOD") == "HEAD" else body]
 
-    def call(self, environ: Environ) -> tuple[int, list[tuple[str, str]], bytes]:
-        """Answer one request given as a WSGI environ."""
-        response = self._respond(environ)
+    def call(
+        self, environ: Environ, body: bytes | None = None
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
+        """Answer one request given as a WSGI environ; ``body`` when the framework has read
+        it already (Django's ``request.body``)."""
+        response = self._respond(environ, body)
         headers = [*response.headers, ("content-length", str(len(response.body)))]
         return response.status, headers, response.body
 
-    def _respond(self, environ: Environ) -> Response:
+    def _respond(self, environ: Environ, given: bytes | None = None) -> Response:
         request = _request(environ)
         gate = self._runtime.gate
         verdict: Verdict | None = gate.head(request)
         if verdict is None:
-            body = _read_body(environ, self.config.max_body_bytes)
-            if body is None:
+            limit = self.config.max_body_bytes
+            body = _read_body(environ, limit) if given is None else given
+            if body is None or len(body) > limit:
                 return error(413, f"body over {self.config.max_body_bytes} bytes")
             request = Request(request.method, request.path, request.headers, body, request.client)
             verdict = parse_update(body)
