@@ -9,7 +9,10 @@ from collections.abc import Sequence
 
 # name -> "module:register"; register(subparsers) adds the subcommand with set_defaults(func=...)
 COMMANDS: dict[str, str] = {
+    "run": "tgserve.cli.run:register",
+    "emulator": "tgserve.cli.emulator:register",
     "lambda": "tgserve.cli.lambda_cmd:register",
+    "webhook": "tgserve.cli.webhook:register",
     "poll": "tgserve.cli.poll:register",
     "serve": "tgserve.cli.serve:register",
     "worker": "tgserve.cli.worker:register",

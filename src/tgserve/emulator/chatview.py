@@ -47,8 +47,11 @@ class ChatView:
             while self._cursor < len(conv.events):
                 event = conv.events[self._cursor]
                 self._cursor += 1
-                by_user = event.kind == "message" and event.message is not None \
+                by_user = (
+                    event.kind == "message"
+                    and event.message is not None
                     and not event.message.from_bot
+                )
                 if not by_user and (kind is None or event.kind == kind):
                     return event
             remaining = deadline - time.monotonic()

@@ -36,13 +36,21 @@ class InLoopServer:
         config = uvicorn.Config(self.app, host=self.host, port=self.port, log_level="warning",
                                 access_log=False, lifespan=self.lifespan)  # fmt: skip
         self._server = _Server(config)
-        self._task = asyncio.create_task(self._server.serve(), name="tgserve-in-loop-server")
+        self._task = asyncio.create_task(self._serve(self._server), name="tgserve-in-loop-server")
         while not self._server.started:
             if self._task.done():
                 await self._task
-                raise RuntimeError(f"could not serve on {self.host}:{self.port}")
+                self._server = self._task = None
+                raise OSError(f"could not serve on {self.host}:{self.port}")
             await asyncio.sleep(0.005)
         self.port = int(self._server.servers[0].sockets[0].getsockname()[1])
+
+    @staticmethod
+    async def _serve(server: _Server) -> None:
+        try:
+            await server.serve()
+        except SystemExit:  # uvicorn's answer to a failed bind; keep it out of the loop
+            return
 
     async def stop(self) -> None:
         if self._server is not None and self._task is not None:
