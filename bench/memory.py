@@ -1,0 +1,103 @@
+"""RSS of a tgserve server with a plain bot and with a PTB bot: idle, after a warm-up,
+and after many updates (100,000; ``--quick``: 3,000). Flat within 5% of the warmed-up
+figure means no leak. Writes bench/results/<date>-memory.json.
+
+    python bench/memory.py [--quick] [--updates N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import loadgen
+from procs import HERE, Server
+from run import Stub, load
+
+BOTS = {"plain": "contenders/tgserve_plain.py", "ptb": "contenders/tgserve_ptb.py"}
+WARMUP = 2000
+BATCH = 10_000
+
+
+def measure(kind: str, updates: int, stub: Stub, log: Any) -> dict[str, Any]:
+    server = Server(BOTS[kind], [], stub.url, log)
+    try:
+        server.wait_ready()
+        time.sleep(0.5)
+        idle = server.status_kb("VmRSS")
+        stub.reset()
+        load(server.port, WARMUP, 40, first_id=900_000_000)
+        stub.wait_replies(WARMUP, 5.0, 60.0)
+        time.sleep(0.5)
+        warm = server.status_kb("VmRSS")
+        stub.reset()
+        sent = 0
+        began = time.monotonic()
+        while sent < updates:  # in batches: the load generator keeps every latency
+            batch = min(BATCH, updates - sent)
+            load(server.port, batch, 40, first_id=1 + sent, deadline=300)
+            stub.wait_replies(sent + batch, 5.0, 120.0)
+            sent += batch
+        replies, _ = stub.count()
+        time.sleep(0.5)
+        after = server.status_kb("VmRSS")
+        return {
+            "bot": kind,
+            "sent": sent,
+            "replies": replies,
+            "seconds": round(time.monotonic() - began, 1),
+            "idle_mb": round(idle / 1024, 1),
+            "warm_mb": round(warm / 1024, 1),
+            "after_mb": round(after / 1024, 1),
+            "peak_mb": round(server.status_kb("VmHWM") / 1024, 1),
+            "growth_pct": round((after - warm) / warm * 100, 2),
+        }
+    finally:
+        server.stop()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--updates", type=int, default=None)
+    parser.add_argument("--out", type=Path, default=HERE / "results")
+    args = parser.parse_args()
+    updates = args.updates or (3000 if args.quick else 100_000)
+    loadgen.use_uvloop()
+    logdir = Path(tempfile.mkdtemp(prefix="tgserve-memory-"))
+    rows = []
+    with open(logdir / "servers.log", "wb") as log:
+        stub = Stub(log)
+        try:
+            stub.server.wait_ready()
+            for kind in BOTS:
+                row = measure(kind, updates, stub, log)
+                rows.append(row)
+                print(json.dumps(row), flush=True)
+        finally:
+            stub.server.stop()
+    stamp = datetime.datetime.now(datetime.UTC)
+    results = {
+        "harness": "memory.py",
+        "date": stamp.isoformat(timespec="seconds"),
+        "updates": updates,
+        "bots": rows,
+        "flat": all(abs(r["growth_pct"]) <= 5 for r in rows),
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / f"{stamp:%Y-%m-%d-%H%M%S}-memory.json"
+    path.write_text(json.dumps(results, indent=1) + "\n")
+    print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
