@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from tgserve.batching import Batcher
 from tgserve.dispatch import chat_key
 from tgserve.stores.queue import Job, QueueStats, QueueStore
 
@@ -80,6 +81,7 @@ class QueueWorker:
         self.counts: Counter[str] = Counter() if counts is None else counts
         self.stats = QueueStats(0, 0, 0.0)
         self._jobs: dict[asyncio.Task[None], Job] = {}
+        self._finishes: Batcher[Job, bool] = Batcher(queue.finish_many)
         self._held: dict[int, Job] = {}  # leases to renew: taken, not yet finished or handed back
         self._wake = asyncio.Event()
         self._stopping = False
@@ -124,6 +126,7 @@ class QueueWorker:
             task.cancel()
         if cut:
             await asyncio.gather(*cut, return_exceptions=True)
+        await self._finishes.aclose()
         if self._renewer is not None:
             self._renewer.cancel()
             await asyncio.gather(self._renewer, return_exceptions=True)
@@ -195,7 +198,7 @@ class QueueWorker:
         finally:
             _delivery.reset(token)
         self._held.pop(job.update_id, None)
-        if not await self.queue.finish(job):
+        if not await self._finishes.submit(job):
             self.counts["lease_lost"] += 1
             log.warning(
                 "update %d: lease lapsed before it finished; another worker has it", job.update_id

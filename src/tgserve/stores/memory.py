@@ -118,6 +118,9 @@ class MemoryStore:
         await self.done(job.update_id)
         return True
 
+    async def finish_many(self, jobs: Sequence[Job]) -> list[bool]:
+        return [await self.finish(job) for job in jobs]
+
     async def retry(self, job: Job, delay: float) -> bool:
         entry = self._holding(job)
         if entry is None:

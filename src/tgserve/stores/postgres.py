@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from tgserve.batching import Batcher
 from tgserve.stores.base import Claim
 from tgserve.stores.queue import Job, QueueStats
 
@@ -61,39 +62,45 @@ RETURNING 'new'
 ENQUEUE = """
 WITH added AS (
     INSERT INTO tgserve_updates (ns, update_id, state, chat, payload, enqueued_at)
-    VALUES ($1, $2, 'queued', $3, $4, clock_timestamp())
+    SELECT $1, j.update_id, 'queued', j.chat, j.payload, clock_timestamp()
+    FROM unnest($2::bigint[], $3::text[], $4::bytea[]) AS j(update_id, chat, payload)
+    ORDER BY j.update_id
     ON CONFLICT (ns, update_id) DO UPDATE
     SET state = 'queued', chat = excluded.chat, payload = excluded.payload,
         enqueued_at = excluded.enqueued_at, attempt = 0, done_at = NULL
     WHERE tgserve_updates.state = 'done'
       AND tgserve_updates.done_at < clock_timestamp() - make_interval(secs => $5)
-    RETURNING chat, enqueued_at
+    RETURNING update_id, chat, enqueued_at
+), counted AS (
+    INSERT INTO tgserve_chats (ns, chat, pending, since)
+    SELECT $1, chat, count(*), min(enqueued_at) FROM added GROUP BY chat ORDER BY chat
+    ON CONFLICT (ns, chat) DO UPDATE
+    SET pending = tgserve_chats.pending + excluded.pending,
+        since = coalesce(tgserve_chats.since, excluded.since)
 )
-INSERT INTO tgserve_chats (ns, chat, pending, since)
-SELECT $1, chat, 1, enqueued_at FROM added
-ON CONFLICT (ns, chat) DO UPDATE
-SET pending = tgserve_chats.pending + 1, since = coalesce(tgserve_chats.since, excluded.since)
-RETURNING 1
+SELECT update_id FROM added
 """
 
-PICK = """
-SELECT chat FROM tgserve_chats
-WHERE ns = $1 AND pending > 0 AND (lease_until IS NULL OR lease_until < clock_timestamp())
-ORDER BY since LIMIT $2 FOR UPDATE SKIP LOCKED
-"""
-
-HEADS = """
+TAKE = """
+WITH picked AS (
+    SELECT chat FROM tgserve_chats
+    WHERE ns = $1 AND pending > 0 AND (lease_until IS NULL OR lease_until < clock_timestamp())
+    ORDER BY since LIMIT $2
+    FOR UPDATE SKIP LOCKED
+), leased AS (
+    UPDATE tgserve_chats c
+    SET lease_until = clock_timestamp() + make_interval(secs => $3), token = $4
+    FROM picked WHERE c.ns = $1 AND c.chat = picked.chat
+    RETURNING c.chat
+), heads AS (
+    SELECT DISTINCT ON (u.chat) u.chat, u.update_id
+    FROM tgserve_updates u JOIN leased ON u.chat = leased.chat
+    WHERE u.ns = $1 AND u.state = 'queued'
+    ORDER BY u.chat, u.update_id
+)
 UPDATE tgserve_updates u SET attempt = u.attempt + 1
-FROM (SELECT DISTINCT ON (chat) chat, update_id FROM tgserve_updates
-      WHERE ns = $1 AND state = 'queued' AND chat = ANY($2::text[])
-      ORDER BY chat, update_id) h
-WHERE u.ns = $1 AND u.update_id = h.update_id
+FROM heads WHERE u.ns = $1 AND u.update_id = heads.update_id
 RETURNING u.update_id, u.chat, u.payload, u.attempt
-"""
-
-LEASE = """
-UPDATE tgserve_chats SET lease_until = clock_timestamp() + make_interval(secs => $3), token = $4
-WHERE ns = $1 AND chat = ANY($2::text[])
 """
 
 EXTEND = """
@@ -105,17 +112,25 @@ RETURNING c.chat, c.token
 
 FINISH = """
 WITH held AS (
-    SELECT chat FROM tgserve_chats WHERE ns = $1 AND chat = $2 AND token = $3 FOR UPDATE
+    SELECT c.chat, j.update_id
+    FROM tgserve_chats c
+    JOIN unnest($2::text[], $3::text[], $4::bigint[]) AS j(chat, token, update_id)
+      ON c.ns = $1 AND c.chat = j.chat AND c.token = j.token
+    ORDER BY c.chat
+    FOR UPDATE OF c
 ), finished AS (
-    UPDATE tgserve_updates SET state = 'done', payload = NULL, done_at = clock_timestamp()
-    WHERE ns = $1 AND update_id = $4 AND state = 'queued' AND EXISTS (SELECT 1 FROM held)
-    RETURNING update_id
+    UPDATE tgserve_updates u SET state = 'done', payload = NULL, done_at = clock_timestamp()
+    FROM held
+    WHERE u.ns = $1 AND u.update_id = held.update_id AND u.state = 'queued'
+    RETURNING u.update_id, u.chat
 )
-UPDATE tgserve_chats SET pending = pending - 1, lease_until = NULL, token = NULL,
-    since = (SELECT min(enqueued_at) FROM tgserve_updates
-             WHERE ns = $1 AND chat = $2 AND state = 'queued' AND update_id <> $4)
-WHERE ns = $1 AND chat = $2 AND EXISTS (SELECT 1 FROM finished)
-RETURNING 1
+UPDATE tgserve_chats c SET pending = c.pending - 1, lease_until = NULL, token = NULL,
+    since = (SELECT min(q.enqueued_at) FROM tgserve_updates q
+             WHERE q.ns = $1 AND q.chat = c.chat AND q.state = 'queued'
+               AND q.update_id <> f.update_id)
+FROM finished f
+WHERE c.ns = $1 AND c.chat = f.chat
+RETURNING f.update_id
 """
 
 RETRY = """
@@ -153,6 +168,7 @@ class PostgresStore:
         self.max_size = max_size
         self._pool: asyncpg.Pool | None = None
         self._finished = 0
+        self._enqueues: Batcher[tuple[int, str, bytes], bool] = Batcher(self._enqueue_batch)
 
     async def open(self) -> None:
         if self._pool is not None:
@@ -173,6 +189,7 @@ class PostgresStore:
         self._pool = pool
 
     async def close(self) -> None:
+        await self._enqueues.aclose()
         pool, self._pool = self._pool, None
         if pool is not None:
             await pool.close()
@@ -226,19 +243,28 @@ class PostgresStore:
     # queue -----------------------------------------------------------------
 
     async def enqueue(self, update_id: int, chat: str, payload: bytes) -> bool:
-        added = await self.pool.fetchval(
-            ENQUEUE, self.namespace, update_id, chat, payload, float(self.ttl)
+        # group commit: updates arriving during one statement go in the next one
+        return await self._enqueues.submit((update_id, chat, payload))
+
+    async def _enqueue_batch(self, batch: list[tuple[int, str, bytes]]) -> list[bool]:
+        first: dict[int, int] = {}  # one row per update_id: a statement may not touch one twice
+        for i, (update_id, _, _) in enumerate(batch):
+            first.setdefault(update_id, i)
+        unique = [batch[i] for i in first.values()]
+        rows = await self.pool.fetch(
+            ENQUEUE,
+            self.namespace,
+            [u for u, _, _ in unique],
+            [c for _, c, _ in unique],
+            [p for _, _, p in unique],
+            float(self.ttl),
         )
-        return bool(added)
+        added = {r[0] for r in rows}
+        return [first[u] == i and u in added for i, (u, _, _) in enumerate(batch)]
 
     async def take(self, limit: int, lease: float) -> list[Job]:
         token = uuid.uuid4().hex
-        async with self.pool.acquire() as conn, conn.transaction():
-            chats = [r[0] for r in await conn.fetch(PICK, self.namespace, limit)]
-            if not chats:
-                return []
-            rows = await conn.fetch(HEADS, self.namespace, chats)
-            await conn.execute(LEASE, self.namespace, chats, float(lease), token)
+        rows = await self.pool.fetch(TAKE, self.namespace, limit, float(lease), token)
         return [Job(r[0], r[1], bytes(r[2]), r[3], token) for r in rows]
 
     async def extend(self, jobs: Sequence[Job], lease: float) -> list[Job]:
@@ -255,9 +281,21 @@ class PostgresStore:
         return [job for job in jobs if (job.chat, job.token) not in kept]
 
     async def finish(self, job: Job) -> bool:
-        ok = await self.pool.fetchval(FINISH, self.namespace, job.chat, job.token, job.update_id)
-        await self._maybe_purge()
-        return bool(ok)
+        return (await self.finish_many([job]))[0]
+
+    async def finish_many(self, jobs: Sequence[Job]) -> list[bool]:
+        if not jobs:
+            return []
+        rows = await self.pool.fetch(
+            FINISH,
+            self.namespace,
+            [j.chat for j in jobs],
+            [j.token for j in jobs],
+            [j.update_id for j in jobs],
+        )
+        finished = {r[0] for r in rows}
+        await self._maybe_purge(len(jobs))
+        return [j.update_id in finished for j in jobs]
 
     async def retry(self, job: Job, delay: float) -> bool:
         ok = await self.pool.fetchval(RETRY, self.namespace, job.chat, job.token, float(delay))
@@ -268,9 +306,9 @@ class PostgresStore:
         assert row is not None
         return QueueStats(int(row[0]), int(row[1]), float(row[2]))
 
-    async def _maybe_purge(self) -> None:
-        self._finished += 1
-        if self._finished % 1000 == 0:
+    async def _maybe_purge(self, count: int = 1) -> None:
+        before, self._finished = self._finished, self._finished + count
+        if before // 1000 != self._finished // 1000:
             await self.pool.execute(PURGE, self.namespace, float(self.ttl))
 
 

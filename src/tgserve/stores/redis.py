@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from tgserve.batching import Batcher
 from tgserve.stores.base import Claim
 from tgserve.stores.queue import Job, QueueStats
 
@@ -49,15 +50,23 @@ if redis.call('GET', KEYS[1]) == 'c' then redis.call('DEL', KEYS[1]) end
 ENQUEUE = (
     _NOW
     + """
-local p, id, chat = ARGV[1], ARGV[2], ARGV[3]
-if not redis.call('SET', p .. 'u:' .. id, 'q', 'NX') then return 0 end
-redis.call('HSET', p .. 'p', id, ARGV[4])
-redis.call('ZADD', p .. 't', now, id)
-redis.call('ZADD', p .. 'c:' .. chat, id, id)
-if not redis.call('ZSCORE', p .. 'lease', chat) then
-  redis.call('ZADD', p .. 'ready', 'NX', now, chat)
+local p = ARGV[1]
+local out = {}
+for i = 2, #ARGV, 3 do
+  local id, chat = ARGV[i], ARGV[i + 1]
+  if redis.call('SET', p .. 'u:' .. id, 'q', 'NX') then
+    redis.call('HSET', p .. 'p', id, ARGV[i + 2])
+    redis.call('ZADD', p .. 't', now, id)
+    redis.call('ZADD', p .. 'c:' .. chat, id, id)
+    if not redis.call('ZSCORE', p .. 'lease', chat) then
+      redis.call('ZADD', p .. 'ready', 'NX', now, chat)
+    end
+    out[#out + 1] = 1
+  else
+    out[#out + 1] = 0
+  end
 end
-return 1
+return out
 """
 )
 
@@ -107,7 +116,16 @@ return lost
 )
 
 FINISH = """
-local p, id, chat, token = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local p, ttl = ARGV[1], ARGV[2]
+local out = {}
+for i = 3, #ARGV, 3 do
+  out[#out + 1] = finish(p, ARGV[i], ARGV[i + 1], ARGV[i + 2], ttl)
+end
+return out
+"""
+
+_FINISH_ONE = """
+local function finish(p, id, chat, token, ttl)
 if redis.call('HGET', p .. 'own', chat) ~= token then return 0 end
 redis.call('HDEL', p .. 'own', chat)
 redis.call('ZREM', p .. 'lease', chat)
@@ -115,7 +133,7 @@ redis.call('ZREM', p .. 'c:' .. chat, id)
 redis.call('HDEL', p .. 'p', id)
 redis.call('HDEL', p .. 'a', id)
 redis.call('ZREM', p .. 't', id)
-redis.call('SET', p .. 'u:' .. id, 'd', 'PX', ARGV[5])
+redis.call('SET', p .. 'u:' .. id, 'd', 'PX', ttl)
 local h = redis.call('ZRANGE', p .. 'c:' .. chat, 0, 0)[1]
 if h then
   redis.call('ZADD', p .. 'ready', redis.call('ZSCORE', p .. 't', h), chat)
@@ -123,6 +141,7 @@ else
   redis.call('ZREM', p .. 'ready', chat)
 end
 return 1
+end
 """
 
 RETRY = (
@@ -157,15 +176,19 @@ class RedisStore:
         self.namespace = namespace
         self.ttl = ttl
         self.prefix = f"tgserve:{{{namespace}}}:"
+        self.max_connections = 32
+        self._enqueues: Batcher[tuple[int, str, bytes], bool] = Batcher(self._enqueue_batch)
         self._redis: Redis | None = None
         self._scripts: dict[str, AsyncScript] = {}
 
     async def open(self) -> None:
         if self._redis is not None:
             return
-        from redis.asyncio import Redis
+        from redis.asyncio import BlockingConnectionPool, Redis
 
-        client: Redis = Redis.from_url(self.url)
+        # callers wait for a free connection rather than fail when all are busy
+        pool = BlockingConnectionPool.from_url(self.url, max_connections=self.max_connections)
+        client: Redis = Redis.from_pool(pool)
         try:
             await client.ping()
         except BaseException:
@@ -179,13 +202,14 @@ class RedisStore:
             ("enqueue", ENQUEUE),
             ("take", TAKE),
             ("extend", EXTEND),
-            ("finish", FINISH),
+            ("finish", _FINISH_ONE + FINISH),
             ("retry", RETRY),
             ("stats", STATS),
         ):
             self._scripts[name] = client.register_script(source)
 
     async def close(self) -> None:
+        await self._enqueues.aclose()
         client, self._redis = self._redis, None
         if client is not None:
             await client.aclose()
@@ -219,8 +243,14 @@ class RedisStore:
     # queue -----------------------------------------------------------------
 
     async def enqueue(self, update_id: int, chat: str, payload: bytes) -> bool:
-        added = await self._call("enqueue", [], [self.prefix, update_id, chat, payload])
-        return bool(added)
+        # group commit: updates arriving during one script call go in the next one
+        return await self._enqueues.submit((update_id, chat, payload))
+
+    async def _enqueue_batch(self, batch: list[tuple[int, str, bytes]]) -> list[bool]:
+        args: list[Any] = [self.prefix]
+        for item in batch:
+            args += item
+        return [bool(ok) for ok in await self._call("enqueue", [], args)]
 
     async def take(self, limit: int, lease: float) -> list[Job]:
         token = uuid.uuid4().hex
@@ -237,8 +267,15 @@ class RedisStore:
         return [jobs[int(i) - 1] for i in lost]
 
     async def finish(self, job: Job) -> bool:
-        args = [self.prefix, job.update_id, job.chat, job.token, _ms(self.ttl)]
-        return bool(await self._call("finish", [], args))
+        return (await self.finish_many([job]))[0]
+
+    async def finish_many(self, jobs: Sequence[Job]) -> list[bool]:
+        if not jobs:
+            return []
+        args: list[Any] = [self.prefix, _ms(self.ttl)]
+        for job in jobs:
+            args += [job.update_id, job.chat, job.token]
+        return [bool(ok) for ok in await self._call("finish", [], args)]
 
     async def retry(self, job: Job, delay: float) -> bool:
         args = [self.prefix, job.chat, job.token, _ms(delay)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import functools
 import sqlite3
 import time
 import uuid
@@ -17,10 +18,12 @@ from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlsplit
 
+from tgserve.batching import Batcher
 from tgserve.stores.base import Claim
 from tgserve.stores.queue import Job, QueueStats
 
 T = TypeVar("T")
+_Arrival = tuple[int, str, bytes]
 PURGE_EVERY = 60.0
 
 SCHEMA = """
@@ -64,6 +67,7 @@ class SQLiteStore:
         self._executor: concurrent.futures.ThreadPoolExecutor | None = None
         self._db: sqlite3.Connection | None = None
         self._purged = 0.0
+        self._enqueues: Batcher[_Arrival, bool] = Batcher(self._enqueue_batch)
 
     async def open(self) -> None:
         if self._executor is not None:
@@ -73,6 +77,7 @@ class SQLiteStore:
         await loop.run_in_executor(self._executor, self._connect)
 
     async def close(self) -> None:
+        await self._enqueues.aclose()
         executor, self._executor = self._executor, None
         if executor is None:
             return
@@ -175,9 +180,17 @@ class SQLiteStore:
     # queue -----------------------------------------------------------------
 
     async def enqueue(self, update_id: int, chat: str, payload: bytes) -> bool:
-        def run(db: sqlite3.Connection) -> bool:
-            now = time.time()
-            with _write(db):
+        # group commit: updates arriving while a write runs are stored in the next one
+        return await self._enqueues.submit((update_id, chat, payload))
+
+    async def _enqueue_batch(self, batch: list[_Arrival]) -> list[bool]:
+        return await self._run(functools.partial(self._enqueue_many, batch=batch))
+
+    def _enqueue_many(self, db: sqlite3.Connection, batch: list[_Arrival]) -> list[bool]:
+        now = time.time()
+        added = []
+        with _write(db):
+            for update_id, chat, payload in batch:
                 cur = db.execute(
                     "INSERT INTO tgserve_updates"
                     " (ns, update_id, state, chat, payload, enqueued_at)"
@@ -187,24 +200,29 @@ class SQLiteStore:
                     " WHERE state = 'done' AND done_at < ?",
                     (self.namespace, update_id, chat, payload, now, now - self.ttl),
                 )
-                if cur.rowcount != 1:
-                    return False
-                db.execute(
-                    "INSERT INTO tgserve_chats (ns, chat, pending, since) VALUES (?, ?, 1, ?)"
-                    " ON CONFLICT (ns, chat) DO UPDATE SET pending = pending + 1,"
-                    " since = coalesce(since, excluded.since)",
-                    (self.namespace, chat, now),
-                )
-                self._maybe_purge(db, now)
-            return True
-
-        return await self._run(run)
+                added.append(cur.rowcount == 1)
+                if cur.rowcount == 1:
+                    db.execute(
+                        "INSERT INTO tgserve_chats (ns, chat, pending, since) VALUES (?, ?, 1, ?)"
+                        " ON CONFLICT (ns, chat) DO UPDATE SET pending = pending + 1,"
+                        " since = coalesce(since, excluded.since)",
+                        (self.namespace, chat, now),
+                    )
+            self._maybe_purge(db, now)
+        return added
 
     async def take(self, limit: int, lease: float) -> list[Job]:
         def run(db: sqlite3.Connection) -> list[Job]:
             now = time.time()
             token = uuid.uuid4().hex
-            jobs = []
+            jobs: list[Job] = []
+            ready = db.execute(  # a read first: no write lock while there is nothing to take
+                "SELECT 1 FROM tgserve_chats WHERE ns = ? AND pending > 0"
+                " AND (lease_until IS NULL OR lease_until < ?) LIMIT 1",
+                (self.namespace, now),
+            ).fetchone()
+            if ready is None:
+                return jobs
             with _write(db):
                 chats = db.execute(
                     "SELECT chat FROM tgserve_chats WHERE ns = ? AND pending > 0"
@@ -249,30 +267,36 @@ class SQLiteStore:
         return await self._run(run) if jobs else []
 
     async def finish(self, job: Job) -> bool:
-        def run(db: sqlite3.Connection) -> bool:
+        return (await self.finish_many([job]))[0]
+
+    async def finish_many(self, jobs: Sequence[Job]) -> list[bool]:
+        def run(db: sqlite3.Connection) -> list[bool]:
             now = time.time()
             with _write(db):
-                cur = db.execute(
-                    "UPDATE tgserve_updates SET state = 'done', payload = NULL, done_at = ?"
-                    " WHERE ns = ? AND update_id = ? AND state = 'queued' AND EXISTS"
-                    " (SELECT 1 FROM tgserve_chats WHERE ns = ? AND chat = ? AND token = ?)",
-                    (now, self.namespace, job.update_id, self.namespace, job.chat, job.token),
-                )
-                if cur.rowcount != 1:
-                    return False
-                db.execute(
-                    "UPDATE tgserve_chats SET pending = pending - 1, lease_until = NULL,"
-                    " token = NULL, since = (SELECT min(enqueued_at) FROM tgserve_updates"
-                    " WHERE ns = ? AND chat = ? AND state = 'queued') WHERE ns = ? AND chat = ?",
-                    (self.namespace, job.chat, self.namespace, job.chat),
-                )
-                db.execute(
-                    "DELETE FROM tgserve_chats WHERE ns = ? AND chat = ? AND pending <= 0",
-                    (self.namespace, job.chat),
-                )
-            return True
+                return [self._finish_one(db, job, now) for job in jobs]
 
-        return await self._run(run)
+        return await self._run(run) if jobs else []
+
+    def _finish_one(self, db: sqlite3.Connection, job: Job, now: float) -> bool:
+        cur = db.execute(
+            "UPDATE tgserve_updates SET state = 'done', payload = NULL, done_at = ?"
+            " WHERE ns = ? AND update_id = ? AND state = 'queued' AND EXISTS"
+            " (SELECT 1 FROM tgserve_chats WHERE ns = ? AND chat = ? AND token = ?)",
+            (now, self.namespace, job.update_id, self.namespace, job.chat, job.token),
+        )
+        if cur.rowcount != 1:
+            return False
+        db.execute(
+            "UPDATE tgserve_chats SET pending = pending - 1, lease_until = NULL,"
+            " token = NULL, since = (SELECT min(enqueued_at) FROM tgserve_updates"
+            " WHERE ns = ? AND chat = ? AND state = 'queued') WHERE ns = ? AND chat = ?",
+            (self.namespace, job.chat, self.namespace, job.chat),
+        )
+        db.execute(
+            "DELETE FROM tgserve_chats WHERE ns = ? AND chat = ? AND pending <= 0",
+            (self.namespace, job.chat),
+        )
+        return True
 
     async def retry(self, job: Job, delay: float) -> bool:
         def run(db: sqlite3.Connection) -> bool:

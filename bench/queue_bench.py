@@ -1,0 +1,218 @@
+"""Queue-mode benchmark: ack latency and sustained end-to-end updates/s per store.
+
+For each setup, wrk posts unique updates to one real ``tgserve serve`` process for a
+fixed time. ``background+memory`` is the baseline: the server acknowledges, then
+handles in-process. The queue setups acknowledge once the update is stored; the
+server only stores, and two ``tgserve worker`` processes handle. End to end is the
+accepted count over the time until the last one was handled (backlog zero).
+
+    python bench/queue_bench.py [--seconds 5] [--connections 16]
+
+Writes bench/results/queue_bench.json and prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.conftest_servers import postgres_server, redis_server  # noqa: E402
+
+BOT = f"{HERE / 'queue_bot.py'}:handle"
+TOKEN = "4242424242:" + "B" * 35  # a token-shaped value; the bot never calls the Bot API
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def env_for(ack: str, store: str, consume: bool) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TGSERVE_")}
+    return env | {
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TGSERVE_API_URL": "http://127.0.0.1:9",
+        "TGSERVE_ACK": ack,
+        "TGSERVE_STORE": store,
+        "TGSERVE_CONSUME": "1" if consume else "0",
+        "TGSERVE_MAX_CONCURRENCY": "256",
+    }
+
+
+@contextlib.contextmanager
+def processes(ack: str, store: str, workers: int) -> Iterator[str]:
+    port = free_port()
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tgserve",
+                "serve",
+                BOT,
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
+            env=env_for(ack, store, consume=workers == 0),
+        )
+    ]
+    for _ in range(workers):
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "tgserve", "worker", BOT, "--log-level", "warning"],
+                env=env_for(ack, store, consume=True),
+            )
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with contextlib.suppress(httpx.TransportError):
+                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                    break
+            time.sleep(0.1)
+        yield url
+    finally:
+        for proc in procs:
+            proc.send_signal(signal.SIGTERM)
+        for proc in procs:
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def wrk(url: str, seconds: float, connections: int) -> dict[str, float]:
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t1",
+            f"-c{connections}",
+            f"-d{int(seconds)}s",
+            "--latency",
+            "-s",
+            str(HERE / "queue_post.lua"),
+            f"{url}/webhook",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+    def ms(label: str) -> float:
+        match = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        assert match, out
+        value, unit = float(match[1]), match[2]
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    requests = int(re.search(r"(\d+) requests in", out)[1])  # type: ignore[index]
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: (.*)", out)
+    return {
+        "requests": requests,
+        "non_2xx": int(non_2xx[1]) if non_2xx else 0,
+        "socket_errors": errors[1] if errors else "",
+        "p50_ms": ms("50"),
+        "p99_ms": ms("99"),
+        "acks_per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1]),  # type: ignore[index]
+    }
+
+
+def drained(url: str, queue: bool, accepted: int, timeout: float = 120) -> float:
+    """When the last accepted update was handled (seconds after this call)."""
+    began = time.monotonic()
+    while time.monotonic() - began < timeout:
+        info = httpx.get(f"{url}/webhook", timeout=5).json()
+        if queue and info["queue"].get("backlog") == 0:
+            return time.monotonic() - began
+        if not queue and info["counts"].get("handled", 0) >= accepted:
+            return time.monotonic() - began
+        time.sleep(0.02 if not queue else 1.05)  # queue stats refresh once a second
+    raise TimeoutError(f"not drained: {info}")
+
+
+def run(
+    name: str, ack: str, store: str, workers: int, seconds: float, conns: int
+) -> dict[str, Any]:
+    with processes(ack, store, workers) as url:
+        began = time.monotonic()
+        result = wrk(url, seconds, conns)
+        sent_for = time.monotonic() - began
+        tail = drained(url, ack == "queue", result["requests"] - result["non_2xx"])
+    accepted = result["requests"] - result["non_2xx"]
+    result |= {
+        "setup": name,
+        "workers": workers,
+        "end_to_end_per_s": accepted / (sent_for + tail),
+        "drain_after_s": tail,
+    }
+    print(f"{name}: {json.dumps(result)}", flush=True)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("queue_bench needs wrk (apt-get install wrk)")
+    results = []
+    with tempfile.TemporaryDirectory() as tmp, redis_server() as redis, postgres_server() as pg:
+        setups = [
+            ("background+memory", "background", "memory://", 0),
+            ("queue+sqlite", "queue", f"sqlite:///{tmp}/bench.db", args.workers),
+            ("queue+redis", "queue", redis, args.workers),
+            ("queue+postgresql", "queue", pg, args.workers),
+        ]
+        for name, ack, store, workers in setups:
+            results.append(run(name, ack, store, workers, args.seconds, args.connections))
+    base = results[0]
+    for r in results:
+        r["p99_vs_memory"] = r["p99_ms"] / base["p99_ms"]
+    report = {
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "seconds": args.seconds,
+        "connections": args.connections,
+        "results": results,
+    }
+    out = HERE / "results" / "queue_bench.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(report, indent=2) + "\n")
+    print("\n| setup | ack p50 ms | ack p99 ms | p99 vs memory | acks/s | end-to-end updates/s |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for r in results:
+        print(
+            f"| {r['setup']} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | "
+            f"{r['p99_vs_memory']:.1f}x | {r['acks_per_s']:.0f} | {r['end_to_end_per_s']:.0f} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
