@@ -1,0 +1,109 @@
+"""The browser chat in real headless Chromium: history, inline buttons, live edits, escaping."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tgserve.botapi import BotAPI
+from tgserve.emulator import Emulator
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "chat.png"
+pytestmark = pytest.mark.skipif(
+    not os.path.exists(CHROMIUM), reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)"
+)
+KEYBOARD = {
+    "inline_keyboard": [
+        [
+            {"text": "Like", "callback_data": "like"},
+            {"text": "Refresh", "callback_data": "r"},
+        ],
+        [{"text": "Docs", "url": "https://core.telegram.org/bots/api"}],
+    ]
+}
+
+
+async def handle(update: dict[str, Any], bot: BotAPI) -> None:
+    """A small demo bot: a welcome with buttons, an echo, and edits on presses."""
+    if "callback_query" in update:
+        query = update["callback_query"]
+        message = query["message"]
+        await bot.call("answerCallbackQuery", callback_query_id=query["id"], text="Thanks!")
+        text = "Liked — <i>thank you</i>" if query["data"] == "like" else "Refreshed ✓"
+        await bot.call(
+            "editMessageText",
+            chat_id=message["chat"]["id"],
+            message_id=message["message_id"],
+            text=text,
+            parse_mode="HTML",
+            reply_markup=KEYBOARD,
+        )
+        return
+    message = update["message"]
+    chat_id = message["chat"]["id"]
+    if message.get("text") == "/start":
+        await bot.call(
+            "sendMessage",
+            chat_id=chat_id,
+            text="Welcome, <b>Alice</b>! Here is <code>tgserve</code> on a local Telegram.",
+            parse_mode="HTML",
+            reply_markup=KEYBOARD,
+        )
+    else:
+        await bot.call("sendMessage", chat_id=chat_id, text=f"You said: {message.get('text')}")
+
+
+async def test_browser_chat(tg: Emulator, tmp_path: Path) -> None:
+    from playwright.async_api import async_playwright
+
+    alice = tg.user("alice")
+    async with tg.serve(handle), async_playwright() as pw:
+        browser = await pw.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )  # fmt: skip
+        try:
+            page = await browser.new_page(viewport={"width": 960, "height": 760})
+            errors: list[str] = []
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            await page.goto(tg.url)
+            await page.locator("nav button", has_text="Alice").wait_for()
+            await alice.send("/start")
+            history = page.locator("#history")
+            await history.get_by_text("Welcome,").wait_for()
+            assert await history.locator("b", has_text="Alice").count() == 1
+
+            await page.fill("#text", "<script>window.__pwned = 1</script>")
+            await page.click("#composer button")
+            echo = history.locator(".msg", has_text="You said: <script>")
+            await echo.wait_for()
+            assert (
+                await alice.chat.next_message()
+            ).text == "Welcome, Alice! Here is tgserve on a local Telegram."
+            assert await page.evaluate("window.__pwned === undefined")
+            assert await history.locator("script").count() == 0
+
+            await page.get_by_role("button", name="Like").click()
+            await history.get_by_text("Liked").wait_for()
+            await page.locator("#toast", has_text="Thanks!").wait_for()
+            assert await history.locator(".meta", has_text="edited").count() == 1
+            welcome = await alice.chat.wait_for_text("Liked")
+            assert welcome.buttons == [["Like", "Refresh"], ["Docs"]]
+            await page.fill("#text", "Nice! Mark-up stays text: <b>not bold</b>")
+            await page.press("#text", "Enter")
+            await history.get_by_text("You said: Nice!").wait_for()
+            await page.wait_for_timeout(2600)  # let the toast fade before the picture
+            picture = await page.screenshot(path=str(tmp_path / "chat.png"))
+            assert picture.startswith(b"\x89PNG")
+            if os.environ.get("TGSERVE_UPDATE_SCREENSHOTS") or not SCREENSHOT.exists():
+                SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+                SCREENSHOT.write_bytes(picture)
+            assert errors == []
+        finally:
+            await browser.close()
