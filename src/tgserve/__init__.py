@@ -9,6 +9,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from tgserve import redact as _redact
+
 if TYPE_CHECKING:
     from tgserve.botapi import BotAPI, NetworkError, TelegramError
     from tgserve.config import Config, ConfigError
@@ -20,6 +22,10 @@ if TYPE_CHECKING:
     from tgserve.runtime import Runtime
 
 __version__ = "0.1.0"
+
+# Mask token-shaped values in every log record from now on, including those PTB and
+# aiogram write while a bot is built, before any tgserve runtime exists.
+_redact.install()
 
 _EXPORTS: dict[str, str] = {
     "BotAPI": "tgserve.botapi",
