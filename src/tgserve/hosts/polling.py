@@ -107,8 +107,8 @@ class Poller:
         finally:
             interrupted.cancel()
             if not fetch.done():
-                fetch.cancel()
-            await asyncio.gather(interrupted, return_exceptions=True)
+                fetch.cancel()  # unconfirmed updates come again: nothing is lost
+            await asyncio.gather(fetch, interrupted, return_exceptions=True)
         if fetch.cancelled():
             return None
         result = fetch.result()
