@@ -65,9 +65,15 @@ async def test_browser_chat(tg: Emulator, tmp_path: Path) -> None:
         browser = await pw.chromium.launch(
             executable_path=CHROMIUM,
             headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
-        )  # fmt: skip
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
         try:
             page = await browser.new_page(viewport={"width": 960, "height": 760})
             errors: list[str] = []

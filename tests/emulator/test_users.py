@@ -120,9 +120,13 @@ async def test_control_api(tg: Emulator, client: httpx.AsyncClient) -> None:
     bot_msg = await ok(client, tg, "sendMessage", chat_id=user["id"], text="x", reply_markup=markup)
     pressed = await client.post(
         f"{base}/press",
-        json={"chat_id": user["id"], "user_id": user["id"], "message_id": bot_msg["message_id"],
-              "text": "B"},
-    )  # fmt: skip
+        json={
+            "chat_id": user["id"],
+            "user_id": user["id"],
+            "message_id": bot_msg["message_id"],
+            "text": "B",
+        },
+    )
     assert pressed.json()["ok"] is True
     updates = await ok(client, tg, "getUpdates")
     assert [("message" in u, "callback_query" in u) for u in updates] == [

@@ -53,8 +53,10 @@ async def _locally(args: argparse.Namespace) -> int:
             target, bot = load_target(args.bot)
             tg.world.add_user("You", "you")
             async with serve_bot(tg, target, bot=bot, host=host, port=args.port):
-                print(f"tgserve: {args.bot} runs on a local Telegram. Chat with it: {tg.url}",
-                      flush=True)  # fmt: skip
+                print(
+                    f"tgserve: {args.bot} runs on a local Telegram. Chat with it: {tg.url}",
+                    flush=True,
+                )
                 print("Ctrl-C stops both.", flush=True)
                 await stopped.wait()
         finally:
@@ -71,15 +73,20 @@ def _on_telegram(args: argparse.Namespace, token: str) -> int:
     from tgserve.hosts.asgi import asgi
 
     if not args.url or not args.url.startswith("https://"):
-        print("tgserve run: with TELEGRAM_BOT_TOKEN set, pass --url https://<public address> "
-              "(unset the token to run on a local Telegram)", file=sys.stderr)  # fmt: skip
+        print(
+            "tgserve run: with TELEGRAM_BOT_TOKEN set, pass --url https://<public address> "
+            "(unset the token to run on a local Telegram)",
+            file=sys.stderr,
+        )
         return 2
     secret = os.environ.get("TGSERVE_SECRET_TOKEN") or secrets.token_urlsafe(32)
     target, bot = load_target(args.bot)
     app = asgi(target, bot=bot, token=token, secret_token=secret)
-    params: dict[str, Any] = {"url": args.url.rstrip("/") + app.runtime.config.path,
-                              "secret_token": secret,
-                              "drop_pending_updates": args.drop_pending}  # fmt: skip
+    params: dict[str, Any] = {
+        "url": args.url.rstrip("/") + app.runtime.config.path,
+        "secret_token": secret,
+        "drop_pending_updates": args.drop_pending,
+    }
     if args.allowed_updates:
         params["allowed_updates"] = [u.strip() for u in args.allowed_updates.split(",")]
     ok, answer = call(token, "setWebhook", params)

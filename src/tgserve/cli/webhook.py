@@ -52,9 +52,11 @@ def run(args: argparse.Namespace) -> int:
     if args.action == "set":
         secret = os.environ.get("TGSERVE_SECRET_TOKEN")
         if not secret:
-            print("tgserve webhook set: set TGSERVE_SECRET_TOKEN to the secret your server "
-                  "expects (e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))')",
-                  file=sys.stderr)  # fmt: skip
+            print(
+                "tgserve webhook set: set TGSERVE_SECRET_TOKEN to the secret your server "
+                "expects (e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))')",
+                file=sys.stderr,
+            )
             return 2
         params = {"url": args.url, "secret_token": secret}
         params["drop_pending_updates"] = args.drop_pending

@@ -22,13 +22,24 @@ def _check(world: World, user_id: int, chat_id: int) -> tuple[JSON, JSON]:
     return user, chat
 
 
-def user_message(world: World, bot: BotState, user_id: int, chat_id: int, content: JSON,
-                 reply_to: int | None = None) -> Message:  # fmt: skip
+def user_message(
+    world: World,
+    bot: BotState,
+    user_id: int,
+    chat_id: int,
+    content: JSON,
+    reply_to: int | None = None,
+) -> Message:
     """Post a message from a user into a chat with `bot`, and queue its update."""
     user, chat = _check(world, user_id, chat_id)
     conv = world.conversation(bot.id, chat_id)
-    raw: JSON = {"message_id": conv.allocate_id(), "from": dict(user), "chat": dict(chat),
-                 "date": int(time.time()), **content}  # fmt: skip
+    raw: JSON = {
+        "message_id": conv.allocate_id(),
+        "from": dict(user),
+        "chat": dict(chat),
+        "date": int(time.time()),
+        **content,
+    }
     if reply_to is not None and reply_to in conv.messages:
         replied = conv.messages[reply_to].raw
         raw["reply_to_message"] = {k: v for k, v in replied.items() if k != "reply_to_message"}
@@ -39,8 +50,9 @@ def user_message(world: World, bot: BotState, user_id: int, chat_id: int, conten
     return message
 
 
-def send_text(world: World, bot: BotState, user_id: int, chat_id: int, text: str,
-              reply_to: int | None = None) -> Message:  # fmt: skip
+def send_text(
+    world: World, bot: BotState, user_id: int, chat_id: int, text: str, reply_to: int | None = None
+) -> Message:
     if not text:
         raise ValueError("a message needs text")
     content: JSON = {"text": text}
@@ -50,9 +62,18 @@ def send_text(world: World, bot: BotState, user_id: int, chat_id: int, text: str
     return user_message(world, bot, user_id, chat_id, content, reply_to)
 
 
-def send_file(world: World, bot: BotState, user_id: int, chat_id: int, data: bytes, *,
-              kind: str = "photo", filename: str = "photo.png", mime_type: str = "image/png",
-              caption: str | None = None) -> Message:  # fmt: skip
+def send_file(
+    world: World,
+    bot: BotState,
+    user_id: int,
+    chat_id: int,
+    data: bytes,
+    *,
+    kind: str = "photo",
+    filename: str = "photo.png",
+    mime_type: str = "image/png",
+    caption: str | None = None,
+) -> Message:
     stored = world.store_file(data, kind, filename, mime_type)
     content: JSON = (
         {"photo": photo_sizes(stored)} if kind == "photo" else {"document": document(stored)}
@@ -65,12 +86,18 @@ def send_file(world: World, bot: BotState, user_id: int, chat_id: int, data: byt
 def press(world: World, bot: BotState, user_id: int, message: Message, data: str) -> CallbackRecord:
     """A user presses an inline button carrying callback `data` under `message`."""
     user, _ = _check(world, user_id, message.chat_id)
-    record = CallbackRecord(str(secrets.randbelow(10**18) + 10**18), bot.id, message.chat_id,
-                            user_id)  # fmt: skip
+    record = CallbackRecord(
+        str(secrets.randbelow(10**18) + 10**18), bot.id, message.chat_id, user_id
+    )
     world.callbacks[record.id] = record
     instance = str(abs(hash((bot.id, message.chat_id))))
-    query: JSON = {"id": record.id, "from": dict(user), "message": message.raw,
-                   "chat_instance": instance, "data": data}  # fmt: skip
+    query: JSON = {
+        "id": record.id,
+        "from": dict(user),
+        "message": message.raw,
+        "chat_instance": instance,
+        "data": data,
+    }
     world.push_update(bot, "callback_query", query, message.chat_id)
     return record
 

@@ -56,8 +56,10 @@ class ChatView:
                     return event
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise TimeoutError(f"no {kind or 'event'} from the bot within {timeout} s; "
-                                   f"chat so far: {self.messages}")  # fmt: skip
+                raise TimeoutError(
+                    f"no {kind or 'event'} from the bot within {timeout} s; "
+                    f"chat so far: {self.messages}"
+                )
             await conv.signal.wait(remaining)
 
     async def next_message(self, timeout: float = 5.0) -> Message:
@@ -71,8 +73,7 @@ class ChatView:
         assert event.message is not None
         return event.message
 
-    async def wait_for(self, predicate: Callable[[Message], bool],
-                       timeout: float = 5.0) -> Message:  # fmt: skip
+    async def wait_for(self, predicate: Callable[[Message], bool], timeout: float = 5.0) -> Message:
         """The first bot message, current or future, for which `predicate` is true."""
         deadline = time.monotonic() + timeout
         conv = self.conversation
@@ -82,8 +83,9 @@ class ChatView:
                     return message
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise TimeoutError(f"no matching bot message within {timeout} s; "
-                                   f"chat so far: {self.messages}")  # fmt: skip
+                raise TimeoutError(
+                    f"no matching bot message within {timeout} s; chat so far: {self.messages}"
+                )
             await conv.signal.wait(remaining)
 
     async def wait_for_text(self, fragment: str, timeout: float = 5.0) -> Message:

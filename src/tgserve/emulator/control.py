@@ -44,18 +44,29 @@ def _bot(world: World, value: Any) -> BotState:
 
 
 def _public_bot(bot: BotState) -> JSON:
-    return {**bot.user(), "webhook": bot.webhook.url if bot.webhook else None,
-            "pending_update_count": len(bot.updates)}  # fmt: skip
+    return {
+        **bot.user(),
+        "webhook": bot.webhook.url if bot.webhook else None,
+        "pending_update_count": len(bot.updates),
+    }
 
 
 async def state(request: Request) -> Response:
     world = _world(request)
-    conversations = [{"bot_id": b, "chat_id": c, "messages": len(conv.messages)}
-                     for (b, c), conv in world.conversations.items()]  # fmt: skip
-    return JSONResponse({"ok": True, "bots": [_public_bot(b) for b in world.bots.values()],
-                         "users": list(world.users.values()), "chats": list(world.chats.values()),
-                         "members": {str(k): v for k, v in world.members.items()},
-                         "conversations": conversations})  # fmt: skip
+    conversations = [
+        {"bot_id": b, "chat_id": c, "messages": len(conv.messages)}
+        for (b, c), conv in world.conversations.items()
+    ]
+    return JSONResponse(
+        {
+            "ok": True,
+            "bots": [_public_bot(b) for b in world.bots.values()],
+            "users": list(world.users.values()),
+            "chats": list(world.chats.values()),
+            "members": {str(k): v for k, v in world.members.items()},
+            "conversations": conversations,
+        }
+    )
 
 
 async def add_bot(request: Request) -> Response:
@@ -102,8 +113,9 @@ async def send(request: Request) -> Response:
         user_id = int(body["user_id"])
         chat_id = int(body.get("chat_id") or user_id)
         reply_to = int(body["reply_to"]) if body.get("reply_to") else None
-        message = actions.send_text(world, bot, user_id, chat_id, str(body.get("text", "")),
-                                    reply_to)  # fmt: skip
+        message = actions.send_text(
+            world, bot, user_id, chat_id, str(body.get("text", "")), reply_to
+        )
     except (LookupError, ValueError, TypeError) as error:
         return _error(400, str(error))
     return JSONResponse({"ok": True, "message": message.public()})
@@ -123,10 +135,16 @@ async def send_file(request: Request) -> Response:
             kind = "photo" if form.get("kind", "photo") == "photo" else "document"
             caption = form.get("caption")
             message = actions.send_file(
-                world, bot, user_id, chat_id, data, kind=kind,
-                filename=upload.filename or "file", caption=str(caption) if caption else None,
+                world,
+                bot,
+                user_id,
+                chat_id,
+                data,
+                kind=kind,
+                filename=upload.filename or "file",
+                caption=str(caption) if caption else None,
                 mime_type=upload.content_type or "application/octet-stream",
-            )  # fmt: skip
+            )
         except (LookupError, ValueError) as error:
             return _error(400, str(error))
     return JSONResponse({"ok": True, "message": message.public()})
@@ -172,8 +190,9 @@ async def events(request: Request) -> Response:
         finally:
             world.listeners.remove(queue.append)
 
-    return StreamingResponse(stream(), media_type="text/event-stream",
-                             headers={"cache-control": "no-store"})  # fmt: skip
+    return StreamingResponse(
+        stream(), media_type="text/event-stream", headers={"cache-control": "no-store"}
+    )
 
 
 async def faults(request: Request) -> Response:
@@ -190,9 +209,13 @@ async def faults(request: Request) -> Response:
             world.faults.drop(str(body["method"]), times)
         else:
             after = body.get("retry_after")
-            world.faults.fail(str(body["method"]), times, int(body.get("status", 500)),
-                              description=body.get("description"),
-                              retry_after=int(after) if after is not None else None)  # fmt: skip
+            world.faults.fail(
+                str(body["method"]),
+                times,
+                int(body.get("status", 500)),
+                description=body.get("description"),
+                retry_after=int(after) if after is not None else None,
+            )
     except (KeyError, ValueError, TypeError) as error:
         return _error(400, f"bad fault: {error}")
     return JSONResponse({"ok": True})

@@ -108,9 +108,11 @@ class Delivery:
         timed_out = self.world.faults.take_webhook_timeout()
         try:
             response = await self.client.post(
-                hook.url, content=json.dumps(update.payload).encode(), headers=headers,
+                hook.url,
+                content=json.dumps(update.payload).encode(),
+                headers=headers,
                 timeout=self.world.scaled(self.world.webhook_timeout),
-            )  # fmt: skip
+            )
         except httpx.TimeoutException:
             return "Read timeout expired", None
         except httpx.ConnectError:
@@ -122,8 +124,9 @@ class Delivery:
         if not 200 <= response.status_code < 300:
             after = response.headers.get("retry-after", "")
             retry_after = int(after) if after.isdigit() else None
-            return (f"Wrong response from the webhook: {response.status_code} "
-                    f"{response.reason_phrase}"), retry_after  # fmt: skip
+            return (
+                f"Wrong response from the webhook: {response.status_code} {response.reason_phrase}"
+            ), retry_after
         try:
             await self._reply(response)
         except Exception as error:  # a bad reply body is the bot's problem, not delivery's
@@ -172,7 +175,12 @@ async def _reply_params(response: httpx.Response) -> dict[str, Any]:
             sent = True
             return {"type": "http.request", "body": body, "more_body": False}
 
-        scope = {"type": "http", "method": "POST", "path": "/", "query_string": b"",
-                 "headers": [(b"content-type", header.encode())]}  # fmt: skip
+        scope = {
+            "type": "http",
+            "method": "POST",
+            "path": "/",
+            "query_string": b"",
+            "headers": [(b"content-type", header.encode())],
+        }
         return await read_params(Request(scope, receive))
     return {}

@@ -6,8 +6,12 @@ import dataclasses
 
 from tgserve.emulator.errors import ApiError
 
-_DESCRIPTIONS = {400: "Bad Request: injected fault", 403: "Forbidden: bot was blocked by the user",
-                 500: "Internal Server Error", 502: "Bad Gateway"}  # fmt: skip
+_DESCRIPTIONS = {
+    400: "Bad Request: injected fault",
+    403: "Forbidden: bot was blocked by the user",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+}
 
 
 @dataclasses.dataclass
@@ -21,9 +25,11 @@ class Fault:
 
     def error(self) -> ApiError:
         if self.retry_after is not None:
-            return ApiError(self.status, self.description or
-                            f"Too Many Requests: retry after {self.retry_after}",
-                            {"retry_after": self.retry_after})  # fmt: skip
+            return ApiError(
+                self.status,
+                self.description or f"Too Many Requests: retry after {self.retry_after}",
+                {"retry_after": self.retry_after},
+            )
         text = self.description or _DESCRIPTIONS.get(self.status, f"Error {self.status}")
         return ApiError(self.status, text)
 
@@ -35,8 +41,15 @@ class Faults:
         self.pending: list[Fault] = []
         self.webhook_timeouts = 0
 
-    def fail(self, method: str, times: int = 1, status: int = 500, *,
-             description: str | None = None, retry_after: int | None = None) -> None:  # fmt: skip
+    def fail(
+        self,
+        method: str,
+        times: int = 1,
+        status: int = 500,
+        *,
+        description: str | None = None,
+        retry_after: int | None = None,
+    ) -> None:
         """The next `times` calls of `method` ("*" for any) answer an error."""
         if retry_after is not None and status == 500:
             status = 429

@@ -8,10 +8,17 @@ from collections import deque
 
 from tgserve.emulator.errors import ApiError, too_many_requests
 
-SENDING_METHODS = frozenset({
-    "sendmessage", "sendphoto", "senddocument", "editmessagetext", "editmessagereplymarkup",
-    "forwardmessage", "copymessage",
-})  # fmt: skip
+SENDING_METHODS = frozenset(
+    {
+        "sendmessage",
+        "sendphoto",
+        "senddocument",
+        "editmessagetext",
+        "editmessagereplymarkup",
+        "forwardmessage",
+        "copymessage",
+    }
+)
 _LIMITS = {"chat": (3, 3.0), "all": (30, 1.0), "group": (20, 60.0)}
 
 

@@ -12,11 +12,22 @@ from tgserve.emulator.errors import ApiError, bad_request
 Entity = dict[str, Any]
 
 _HTML_TAGS = {
-    "b": "bold", "strong": "bold", "i": "italic", "em": "italic",
-    "u": "underline", "ins": "underline", "s": "strikethrough", "strike": "strikethrough",
-    "del": "strikethrough", "code": "code", "pre": "pre", "a": "text_link",
-    "tg-spoiler": "spoiler", "span": "spoiler", "blockquote": "blockquote",
-}  # fmt: skip
+    "b": "bold",
+    "strong": "bold",
+    "i": "italic",
+    "em": "italic",
+    "u": "underline",
+    "ins": "underline",
+    "s": "strikethrough",
+    "strike": "strikethrough",
+    "del": "strikethrough",
+    "code": "code",
+    "pre": "pre",
+    "a": "text_link",
+    "tg-spoiler": "spoiler",
+    "span": "spoiler",
+    "blockquote": "blockquote",
+}
 
 
 def utf16_len(text: str) -> int:
@@ -72,8 +83,15 @@ def parse_html(source: str) -> tuple[str, list[Entity]]:
     return parser.text, sorted(parser.entities, key=lambda e: e["offset"])
 
 
-_MD2_MARKS = [("```", "pre"), ("||", "spoiler"), ("__", "underline"), ("*", "bold"),
-              ("_", "italic"), ("~", "strikethrough"), ("`", "code")]  # fmt: skip
+_MD2_MARKS = [
+    ("```", "pre"),
+    ("||", "spoiler"),
+    ("__", "underline"),
+    ("*", "bold"),
+    ("_", "italic"),
+    ("~", "strikethrough"),
+    ("`", "code"),
+]
 _MD1_MARKS = [("```", "pre"), ("*", "bold"), ("_", "italic"), ("`", "code")]
 _LINK = re.compile(r"\[((?:[^\]\\]|\\.)*)\]\(((?:[^)\\]|\\.)*)\)")
 
@@ -94,8 +112,14 @@ def parse_markdown(source: str, v2: bool) -> tuple[str, list[Entity]]:
         if link is not None:
             label = re.sub(r"\\(.)", r"\1", link.group(1))
             url = re.sub(r"\\(.)", r"\1", link.group(2))
-            entities.append({"type": "text_link", "offset": utf16_len(out),
-                             "length": utf16_len(label), "url": url})  # fmt: skip
+            entities.append(
+                {
+                    "type": "text_link",
+                    "offset": utf16_len(out),
+                    "length": utf16_len(label),
+                    "url": url,
+                }
+            )
             out += label
             i = link.end()
             continue
@@ -157,9 +181,19 @@ def detect_entities(text: str) -> list[Entity]:
     found: list[Entity] = []
     for match in _COMMAND.finditer(text):
         if match.start() == 0 or text[match.start() - 1].isspace():
-            found.append({"type": "bot_command", "offset": utf16_len(text[: match.start()]),
-                          "length": utf16_len(match.group(0))})  # fmt: skip
+            found.append(
+                {
+                    "type": "bot_command",
+                    "offset": utf16_len(text[: match.start()]),
+                    "length": utf16_len(match.group(0)),
+                }
+            )
     for match in _URL.finditer(text):
-        found.append({"type": "url", "offset": utf16_len(text[: match.start()]),
-                      "length": utf16_len(match.group(0))})  # fmt: skip
+        found.append(
+            {
+                "type": "url",
+                "offset": utf16_len(text[: match.start()]),
+                "length": utf16_len(match.group(0)),
+            }
+        )
     return sorted(found, key=lambda e: e["offset"])

@@ -15,8 +15,15 @@ if TYPE_CHECKING:
 
 
 @contextlib.asynccontextmanager
-async def serve_bot(emulator: Emulator, target: Any, *, bot: Any = None, host: str = "127.0.0.1",
-                    port: int = 0, **options: Any) -> AsyncIterator[InLoopServer]:  # fmt: skip
+async def serve_bot(
+    emulator: Emulator,
+    target: Any,
+    *,
+    bot: Any = None,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    **options: Any,
+) -> AsyncIterator[InLoopServer]:
     """Serve `target` with `tgserve.asgi` on 127.0.0.1 and point the emulator's bot at it.
 
     The webhook gets a random secret; plain bots get the emulator's token and URL.
@@ -32,8 +39,9 @@ async def serve_bot(emulator: Emulator, target: Any, *, bot: Any = None, host: s
     state = emulator.bot(str(options["token"]))
     try:
         url = server.url + app.runtime.config.path
-        answer = await invoke(emulator.world, state, "setWebhook",
-                              {"url": url, "secret_token": secret})  # fmt: skip
+        answer = await invoke(
+            emulator.world, state, "setWebhook", {"url": url, "secret_token": secret}
+        )
         if not answer["ok"]:
             raise RuntimeError(f"setWebhook failed: {answer['description']}")
         yield server

@@ -13,9 +13,17 @@ from tgserve.emulator.params import Params, Upload
 from tgserve.emulator.state import JSON, BotState, Event, Message, StoredFile, World
 
 _BUTTON_ACTIONS = (
-    "callback_data", "url", "switch_inline_query", "switch_inline_query_current_chat",
-    "switch_inline_query_chosen_chat", "web_app", "login_url", "pay", "callback_game", "copy_text",
-)  # fmt: skip
+    "callback_data",
+    "url",
+    "switch_inline_query",
+    "switch_inline_query_current_chat",
+    "switch_inline_query_chosen_chat",
+    "web_app",
+    "login_url",
+    "pay",
+    "callback_game",
+    "copy_text",
+)
 
 
 def resolve_chat(world: World, p: Params, name: str = "chat_id") -> JSON:
@@ -25,8 +33,12 @@ def resolve_chat(world: World, p: Params, name: str = "chat_id") -> JSON:
     return chat
 
 
-def formatted(p: Params, field: str, entities_field: str, parse_mode: str = "parse_mode",
-              ) -> tuple[str, list[JSON]]:  # fmt: skip
+def formatted(
+    p: Params,
+    field: str,
+    entities_field: str,
+    parse_mode: str = "parse_mode",
+) -> tuple[str, list[JSON]]:
     text = p.text(field) or ""
     given = p.json(entities_field)
     if given:
@@ -68,15 +80,19 @@ def check_markup(markup: Any) -> JSON | None:
     rows = markup.get("inline_keyboard")
     if rows is not None:
         if not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
-            raise bad_request("can't parse inline keyboard button: field \"inline_keyboard\" "
-                              "of the InlineKeyboardMarkup must be an Array of Arrays")  # fmt: skip
+            raise bad_request(
+                'can\'t parse inline keyboard button: field "inline_keyboard" '
+                "of the InlineKeyboardMarkup must be an Array of Arrays"
+            )
         for row in rows:
             for button in row:
                 if not isinstance(button, dict) or not button.get("text"):
                     raise bad_request("can't parse inline keyboard button: Text is empty")
                 if not any(k in button for k in _BUTTON_ACTIONS):
-                    raise bad_request("can't parse inline keyboard button: Text buttons are "
-                                      "unallowed in the inline keyboard")  # fmt: skip
+                    raise bad_request(
+                        "can't parse inline keyboard button: Text buttons are "
+                        "unallowed in the inline keyboard"
+                    )
                 data = button.get("callback_data")
                 if data is not None and not 1 <= len(str(data).encode()) <= 64:
                     raise bad_request("BUTTON_DATA_INVALID")
@@ -103,8 +119,13 @@ def post(world: World, bot: BotState, chat: JSON, p: Params, content: JSON) -> M
     """Store a message the bot sends and report it; return it."""
     conv = world.conversation(bot.id, chat["id"])
     markup = check_markup(p.json("reply_markup"))
-    raw: JSON = {"message_id": conv.allocate_id(), "from": bot.user(), "chat": dict(chat),
-                 "date": int(time.time()), **content}  # fmt: skip
+    raw: JSON = {
+        "message_id": conv.allocate_id(),
+        "from": bot.user(),
+        "chat": dict(chat),
+        "date": int(time.time()),
+        **content,
+    }
     replied = reply_target(world, bot, chat, p)
     if replied is not None:
         raw["reply_to_message"] = replied
@@ -133,9 +154,11 @@ def find_own(world: World, bot: BotState, p: Params, action: str) -> Message:
 
 def edit(world: World, message: Message, raw: JSON, markup: JSON | None) -> Message:
     if raw == message.raw and markup == message.markup:
-        raise bad_request("message is not modified: specified new message content and reply "
-                          "markup are exactly the same as a current content and reply markup "
-                          "of the message")  # fmt: skip
+        raise bad_request(
+            "message is not modified: specified new message content and reply "
+            "markup are exactly the same as a current content and reply markup "
+            "of the message"
+        )
     raw["edit_date"] = int(time.time())
     message.raw = raw
     message.markup = markup
@@ -181,14 +204,25 @@ def upload(world: World, p: Params, field: str, kind: str) -> StoredFile:
 
 def photo_sizes(stored: StoredFile) -> list[JSON]:
     width, height = image_size(stored.data)
-    return [{"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
-             "file_size": len(stored.data), "width": width, "height": height}]  # fmt: skip
+    return [
+        {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "file_size": len(stored.data),
+            "width": width,
+            "height": height,
+        }
+    ]
 
 
 def document(stored: StoredFile) -> JSON:
-    return {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
-            "file_name": stored.file_name, "mime_type": stored.mime_type,
-            "file_size": len(stored.data)}  # fmt: skip
+    return {
+        "file_id": stored.file_id,
+        "file_unique_id": stored.file_unique_id,
+        "file_name": stored.file_name,
+        "mime_type": stored.mime_type,
+        "file_size": len(stored.data),
+    }
 
 
 COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")

@@ -38,13 +38,28 @@ class Described:
 Method = Callable[[World, BotState, Params], Awaitable[Any]]
 METHODS: dict[str, Method] = {}
 SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
-CHAT_ACTIONS = frozenset({"typing", "upload_photo", "record_video", "upload_video", "record_voice",
-                          "upload_voice", "upload_document", "choose_sticker", "find_location",
-                          "record_video_note", "upload_video_note"})  # fmt: skip
-NO_WEBHOOK = ("can't use getUpdates method while webhook is active; "
-              "use deleteWebhook to delete the webhook first")  # fmt: skip
-TERMINATED = ("terminated by other getUpdates request; "
-              "make sure that only one bot instance is running")  # fmt: skip
+CHAT_ACTIONS = frozenset(
+    {
+        "typing",
+        "upload_photo",
+        "record_video",
+        "upload_video",
+        "record_voice",
+        "upload_voice",
+        "upload_document",
+        "choose_sticker",
+        "find_location",
+        "record_video_note",
+        "upload_video_note",
+    }
+)
+NO_WEBHOOK = (
+    "can't use getUpdates method while webhook is active; "
+    "use deleteWebhook to delete the webhook first"
+)
+TERMINATED = (
+    "terminated by other getUpdates request; make sure that only one bot instance is running"
+)
 
 
 def method(name: str) -> Callable[[Method], Method]:
@@ -147,8 +162,11 @@ async def delete_webhook(world: World, bot: BotState, p: Params) -> Any:
 
 @method("getWebhookInfo")
 async def get_webhook_info(world: World, bot: BotState, p: Params) -> Any:
-    info: JSON = {"url": "", "has_custom_certificate": False,
-                  "pending_update_count": len(bot.updates)}  # fmt: skip
+    info: JSON = {
+        "url": "",
+        "has_custom_certificate": False,
+        "pending_update_count": len(bot.updates),
+    }
     hook = bot.webhook
     if hook is not None:
         info["url"] = hook.url
@@ -198,8 +216,11 @@ async def edit_message_text(world: World, bot: BotState, p: Params) -> Any:
 @method("editMessageCaption")
 async def edit_message_caption(world: World, bot: BotState, p: Params) -> Any:
     message = find_own(world, bot, p, "edit")
-    raw = {k: v for k, v in message.raw.items()
-           if k not in ("caption", "caption_entities", "reply_markup")}  # fmt: skip
+    raw = {
+        k: v
+        for k, v in message.raw.items()
+        if k not in ("caption", "caption_entities", "reply_markup")
+    }
     raw.update(caption_content(p))
     markup = check_markup(p.json("reply_markup"))
     if markup is not None:
@@ -230,11 +251,22 @@ async def answer_callback_query(world: World, bot: BotState, p: Params) -> Any:
     record = world.callbacks.get(p.text("callback_query_id") or "")
     if record is None or record.bot_id != bot.id or record.answer is not None:
         raise bad_request("query is too old and response timeout expired or query ID is invalid")
-    record.answer = {"text": p.text("text"), "show_alert": p.flag("show_alert"),
-                     "url": p.text("url"), "cache_time": p.integer("cache_time", 0)}  # fmt: skip
+    record.answer = {
+        "text": p.text("text"),
+        "show_alert": p.flag("show_alert"),
+        "url": p.text("url"),
+        "cache_time": p.integer("cache_time", 0),
+    }
     record.signal.fire()
-    world.record(Event("answer", bot.id, record.chat_id, None,
-                       {"callback_query_id": record.id, **record.answer}))  # fmt: skip
+    world.record(
+        Event(
+            "answer",
+            bot.id,
+            record.chat_id,
+            None,
+            {"callback_query_id": record.id, **record.answer},
+        )
+    )
     return True
 
 
@@ -251,8 +283,13 @@ async def send_chat_action(world: World, bot: BotState, p: Params) -> Any:
 @method("getChat")
 async def get_chat(world: World, bot: BotState, p: Params) -> Any:
     chat = resolve_chat(world, p)
-    gifts = {"unlimited_gifts": False, "limited_gifts": False, "unique_gifts": False,
-             "premium_subscription": False, "gifts_from_channels": False}  # fmt: skip
+    gifts = {
+        "unlimited_gifts": False,
+        "limited_gifts": False,
+        "unique_gifts": False,
+        "premium_subscription": False,
+        "gifts_from_channels": False,
+    }
     return {**chat, "accent_color_id": 0, "max_reaction_count": 11, "accepted_gift_types": gifts}
 
 
@@ -261,8 +298,12 @@ async def get_file(world: World, bot: BotState, p: Params) -> Any:
     stored = world.files.get(p.text("file_id") or "")
     if stored is None:
         raise bad_request("invalid file_id")
-    return {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
-            "file_size": len(stored.data), "file_path": stored.file_path}  # fmt: skip
+    return {
+        "file_id": stored.file_id,
+        "file_unique_id": stored.file_unique_id,
+        "file_size": len(stored.data),
+        "file_path": stored.file_path,
+    }
 
 
 def _commands_key(p: Params) -> str:

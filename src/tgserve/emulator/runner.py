@@ -19,8 +19,13 @@ class _Server(uvicorn.Server):
 class InLoopServer:
     """`await start()` binds (port 0: an unused one) and serves; `await stop()` ends it."""
 
-    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0,
-                 lifespan: Literal["auto", "on", "off"] = "off") -> None:  # fmt: skip
+    def __init__(
+        self,
+        app: Any,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        lifespan: Literal["auto", "on", "off"] = "off",
+    ) -> None:
         self.app = app
         self.lifespan = lifespan
         self.host = host
@@ -33,8 +38,14 @@ class InLoopServer:
         return f"http://{self.host}:{self.port}"
 
     async def start(self) -> None:
-        config = uvicorn.Config(self.app, host=self.host, port=self.port, log_level="warning",
-                                access_log=False, lifespan=self.lifespan)  # fmt: skip
+        config = uvicorn.Config(
+            self.app,
+            host=self.host,
+            port=self.port,
+            log_level="warning",
+            access_log=False,
+            lifespan=self.lifespan,
+        )
         self._server = _Server(config)
         self._task = asyncio.create_task(self._serve(self._server), name="tgserve-in-loop-server")
         while not self._server.started:

@@ -26,8 +26,9 @@ class DroppedResponse(Response):
     """Starts an answer and closes the connection before its body: a dropped connection."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-length", b"64")]})  # fmt: skip
+        await send(
+            {"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"64")]}
+        )
         await send({"type": "http.response.body", "body": b"", "more_body": True})
 
 
@@ -70,8 +71,10 @@ def _asset(name: str) -> bytes:
 
 
 async def page(request: Request) -> Response:
-    headers = {"content-security-policy": "default-src 'self'; img-src 'self' data:; "
-               "style-src 'self'; script-src 'self'; connect-src 'self'"}  # fmt: skip
+    headers = {
+        "content-security-policy": "default-src 'self'; img-src 'self' data:; "
+        "style-src 'self'; script-src 'self'; connect-src 'self'"
+    }
     return Response(_asset("chat.html"), media_type="text/html", headers=headers)
 
 

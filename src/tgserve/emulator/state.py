@@ -18,10 +18,23 @@ if TYPE_CHECKING:
     from tgserve.emulator.delivery import Delivery
 
 JSON = dict[str, Any]
-DEFAULT_UPDATES = frozenset({"message", "edited_message", "callback_query", "channel_post",
-                             "edited_channel_post", "inline_query", "chosen_inline_result",
-                             "shipping_query", "pre_checkout_query", "poll", "poll_answer",
-                             "my_chat_member", "chat_join_request"})  # fmt: skip
+DEFAULT_UPDATES = frozenset(
+    {
+        "message",
+        "edited_message",
+        "callback_query",
+        "channel_post",
+        "edited_channel_post",
+        "inline_query",
+        "chosen_inline_result",
+        "shipping_query",
+        "pre_checkout_query",
+        "poll",
+        "poll_answer",
+        "my_chat_member",
+        "chat_join_request",
+    }
+)
 
 
 @dataclasses.dataclass(eq=False)
@@ -63,9 +76,15 @@ class Message:
         return [[b if isinstance(b, str) else str(b.get("text", "")) for b in row] for row in rows]
 
     def public(self) -> JSON:
-        return {"bot_id": self.bot_id, "chat_id": self.chat_id, "message": self.raw,
-                "markup": self.markup, "from_bot": self.from_bot, "deleted": self.deleted,
-                "edits": self.edits}  # fmt: skip
+        return {
+            "bot_id": self.bot_id,
+            "chat_id": self.chat_id,
+            "message": self.raw,
+            "markup": self.markup,
+            "from_bot": self.from_bot,
+            "deleted": self.deleted,
+            "edits": self.edits,
+        }
 
     def __repr__(self) -> str:
         who = "bot" if self.from_bot else "user"
@@ -164,13 +183,22 @@ class BotState:
         self.poll_generation = 0
 
     def user(self) -> JSON:
-        return {"id": self.id, "is_bot": True, "first_name": self.first_name,
-                "username": self.username}  # fmt: skip
+        return {
+            "id": self.id,
+            "is_bot": True,
+            "first_name": self.first_name,
+            "username": self.username,
+        }
 
     def me(self) -> JSON:
-        return {**self.user(), "can_join_groups": True, "can_read_all_group_messages": False,
-                "supports_inline_queries": False, "can_connect_to_business": False,
-                "has_main_web_app": False}  # fmt: skip
+        return {
+            **self.user(),
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+            "can_connect_to_business": False,
+            "has_main_web_app": False,
+        }
 
     def accepts(self, kind: str) -> bool:
         allowed = self.allowed_updates
@@ -180,8 +208,9 @@ class BotState:
 class World:
     """Everything the emulator knows; lives on one event loop."""
 
-    def __init__(self, *, tokens: list[str] | None = None, time_scale: float = 1.0,
-                 flood: bool = False) -> None:  # fmt: skip
+    def __init__(
+        self, *, tokens: list[str] | None = None, time_scale: float = 1.0, flood: bool = False
+    ) -> None:
         self.fixed_tokens = tokens is not None
         self.bots: dict[str, BotState] = {}
         self.time_scale = time_scale
@@ -204,8 +233,9 @@ class World:
             self.add_bot(token)
 
     # bots
-    def add_bot(self, token: str, first_name: str | None = None,
-                username: str | None = None) -> BotState:  # fmt: skip
+    def add_bot(
+        self, token: str, first_name: str | None = None, username: str | None = None
+    ) -> BotState:
         state = self.bots.get(token)
         if state is None:
             state = self.bots[token] = BotState(token, first_name, username)
@@ -221,17 +251,26 @@ class World:
         return next((b for b in self.bots.values() if b.id == ident), None)
 
     # users and chats
-    def add_user(self, first_name: str, username: str | None = None,
-                 last_name: str | None = None) -> JSON:  # fmt: skip
+    def add_user(
+        self, first_name: str, username: str | None = None, last_name: str | None = None
+    ) -> JSON:
         ident = next(self._user_ids)
-        user: JSON = {"id": ident, "is_bot": False, "first_name": first_name,
-                      "username": username or first_name.lower().replace(" ", "_"),
-                      "language_code": "en"}  # fmt: skip
+        user: JSON = {
+            "id": ident,
+            "is_bot": False,
+            "first_name": first_name,
+            "username": username or first_name.lower().replace(" ", "_"),
+            "language_code": "en",
+        }
         if last_name:
             user["last_name"] = last_name
         self.users[ident] = user
-        chat: JSON = {"id": ident, "type": "private", "first_name": first_name,
-                      "username": user["username"]}  # fmt: skip
+        chat: JSON = {
+            "id": ident,
+            "type": "private",
+            "first_name": first_name,
+            "username": user["username"],
+        }
         if last_name:
             chat["last_name"] = last_name
         self.chats[ident] = chat
@@ -247,8 +286,9 @@ class World:
     def chat(self, chat_id: int | str) -> JSON | None:
         if isinstance(chat_id, str):
             name = chat_id.removeprefix("@").lower()
-            return next((c for c in self.chats.values()
-                         if str(c.get("username", "")).lower() == name), None)  # fmt: skip
+            return next(
+                (c for c in self.chats.values() if str(c.get("username", "")).lower() == name), None
+            )
         return self.chats.get(chat_id)
 
     def conversation(self, bot_id: int, chat_id: int) -> Conversation:

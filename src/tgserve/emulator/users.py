@@ -72,8 +72,14 @@ class User:
     def _where(self, chat: Group | None, bot: str | None) -> tuple[BotState, int]:
         return self.emulator.bot(bot), chat.id if chat is not None else self.id
 
-    async def send(self, text: str, *, chat: Group | None = None, bot: str | None = None,
-                   reply_to: Message | None = None) -> Message:  # fmt: skip
+    async def send(
+        self,
+        text: str,
+        *,
+        chat: Group | None = None,
+        bot: str | None = None,
+        reply_to: Message | None = None,
+    ) -> Message:
         """Send `text` (commands included) to the bot, privately or in `chat`."""
         state, chat_id = self._where(chat, bot)
         reply = reply_to.id if reply_to is not None else None
@@ -81,22 +87,43 @@ class User:
         await asyncio.sleep(0)
         return message
 
-    async def send_photo(self, data: bytes, caption: str | None = None, *,
-                         chat: Group | None = None, bot: str | None = None) -> Message:  # fmt: skip
+    async def send_photo(
+        self,
+        data: bytes,
+        caption: str | None = None,
+        *,
+        chat: Group | None = None,
+        bot: str | None = None,
+    ) -> Message:
         state, chat_id = self._where(chat, bot)
-        message = actions.send_file(self.emulator.world, state, self.id, chat_id, data,
-                                    caption=caption)  # fmt: skip
+        message = actions.send_file(
+            self.emulator.world, state, self.id, chat_id, data, caption=caption
+        )
         await asyncio.sleep(0)
         return message
 
-    async def send_document(self, data: bytes, filename: str, caption: str | None = None, *,
-                            mime_type: str = "application/octet-stream",
-                            chat: Group | None = None,
-                            bot: str | None = None) -> Message:  # fmt: skip
+    async def send_document(
+        self,
+        data: bytes,
+        filename: str,
+        caption: str | None = None,
+        *,
+        mime_type: str = "application/octet-stream",
+        chat: Group | None = None,
+        bot: str | None = None,
+    ) -> Message:
         state, chat_id = self._where(chat, bot)
-        message = actions.send_file(self.emulator.world, state, self.id, chat_id, data,
-                                    kind="document", filename=filename, mime_type=mime_type,
-                                    caption=caption)  # fmt: skip
+        message = actions.send_file(
+            self.emulator.world,
+            state,
+            self.id,
+            chat_id,
+            data,
+            kind="document",
+            filename=filename,
+            mime_type=mime_type,
+            caption=caption,
+        )
         await asyncio.sleep(0)
         return message
 
@@ -118,9 +145,16 @@ class Emulator:
     point a bot at `tg.api_url` with `tg.token`.
     """
 
-    def __init__(self, *, tokens: Iterable[str] | None = None, time_scale: float = 1.0,
-                 flood: bool = False, host: str = "127.0.0.1", port: int = 0,
-                 webhook_timeout: float = 60.0) -> None:  # fmt: skip
+    def __init__(
+        self,
+        *,
+        tokens: Iterable[str] | None = None,
+        time_scale: float = 1.0,
+        flood: bool = False,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        webhook_timeout: float = 60.0,
+    ) -> None:
         fixed = list(tokens) if tokens is not None else None
         self.world = World(tokens=fixed, time_scale=time_scale, flood=flood)
         self.world.webhook_timeout = webhook_timeout
@@ -165,8 +199,9 @@ class Emulator:
     def group(self, title: str, members: Iterable[User]) -> Group:
         return Group(self, self.world.add_group(title, [m.id for m in members]))
 
-    def serve(self, target: Any, *, bot: Any = None,
-              **options: Any) -> contextlib.AbstractAsyncContextManager[InLoopServer]:  # fmt: skip
+    def serve(
+        self, target: Any, *, bot: Any = None, **options: Any
+    ) -> contextlib.AbstractAsyncContextManager[InLoopServer]:
         """`async with tg.serve(handle):` runs the bot under tgserve.asgi on this emulator."""
         return serve_bot(self, target, bot=bot, **options)
 
@@ -183,8 +218,12 @@ class Emulator:
         await self.start()
         return self
 
-    async def __aexit__(self, exc_type: type[BaseException] | None,
-                        exc: BaseException | None, tb: TracebackType | None) -> None:  # fmt: skip
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         await self.stop()
 
     def __repr__(self) -> str:
