@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -13,8 +13,8 @@ import pytest
 import tgserve
 from tests.conftest import SECRET, TOKEN, LogWatch
 from tests.contract.hosts import HOSTS
+from tests.hygiene.conftest import JSONLines
 from tgserve import redact
-from tgserve.logs import JSONFormatter
 from tgserve.testing import BotAPIStub, serve
 
 pytestmark = pytest.mark.timeout(60)
@@ -22,31 +22,6 @@ pytestmark = pytest.mark.timeout(60)
 GOOD = {"x-telegram-bot-api-secret-token": SECRET, "content-type": "application/json"}
 PRIVATE = "my-private-words-in-an-update"
 LOGGERS = ("httpx", "httpcore.http11", "telegram.ext.Application", "telegram.Bot", "aiogram.event")
-
-
-class JSONLines(logging.Handler):
-    """Every record as tgserve's JSON line, at DEBUG."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.setFormatter(JSONFormatter())
-        self.lines: list[str] = []
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-        self.lines.append(self.format(record))
-
-
-@pytest.fixture
-def jsonlog() -> Iterator[JSONLines]:
-    handler = JSONLines()
-    root = logging.getLogger()
-    root.addHandler(handler)
-    try:
-        yield handler
-    finally:
-        root.removeHandler(handler)
 
 
 @pytest.fixture
