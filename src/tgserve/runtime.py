@@ -88,7 +88,7 @@ class Runtime:
             if config.consume if consume is None else consume:
                 self.worker = QueueWorker(
                     self.store,
-                    self.adapter.handle,
+                    self._timed_handle,
                     concurrency=config.max_concurrency,
                     lease=config.lease,
                     on_error=config.on_error,
@@ -403,6 +403,15 @@ class Runtime:
             "latency_ms": round(seconds * 1000, 1),
             "outcome": outcome,
         }
+
+    async def _timed_handle(self, update: dict[str, Any]) -> Any:
+        """Queue mode's worker calls the bot through this, for the handler-time metric."""
+        began = time.monotonic()
+        try:
+            return await self.adapter.handle(update)
+        finally:
+            if self.metrics is not None:
+                self.metrics.observe(time.monotonic() - began)
 
     @staticmethod
     async def _settle(action: Any, update_id: int) -> None:
