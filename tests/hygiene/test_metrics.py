@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -103,3 +104,29 @@ async def main():
 asyncio.run(main())
 """
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+async def test_queue_mode_feeds_the_histogram_and_the_backlog() -> None:
+    done = 0
+
+    async def slow_bot(update: dict[str, Any], api: tgserve.BotAPI) -> None:
+        nonlocal done
+        await asyncio.sleep(0.01)
+        done += 1
+
+    app = tgserve.asgi(slow_bot, token=TOKEN, ack="queue", max_concurrency=1)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        for update_id in range(1, 6):
+            body = json.dumps({"update_id": update_id, "message": {"chat": {"id": 1}}})
+            assert (await client.post("/webhook", content=body)).status_code == 200
+        async with asyncio.timeout(10):
+            while done < 5:
+                await asyncio.sleep(0.01)
+        await asyncio.sleep(1.1)  # queue stats are read at most once a second
+        got = samples((await client.get("/metrics")).text)
+        info = (await client.get("/webhook")).json()
+    await app.runtime.stop()
+    assert got["tgserve_handler_seconds_count", ()] == 5
+    assert got["tgserve_updates_total", (("outcome", "handled"),)] == info["counts"]["handled"]
+    assert got["tgserve_queue_backlog", ()] == info["queue"]["backlog"] == 0
