@@ -66,7 +66,7 @@ async def test_unreachable_webhook_keeps_updates_pending(
 async def test_order_within_each_chat(
     tg: Emulator, client: httpx.AsyncClient, receiver: Receiver
 ) -> None:
-    receiver.delay = 0.002
+    receiver.delay = 0.005
     await ok(client, tg, "setWebhook", url=receiver.url)
     alice, bob = tg.user("alice"), tg.user("bob")
     for i in range(20):

@@ -9,6 +9,7 @@ from telegram import (
     InlineKeyboardMarkup,
     ReplyKeyboardMarkup,
     ReplyParameters,
+    Update,
 )
 from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, Conflict
@@ -97,3 +98,31 @@ async def test_ptb_sees_user_messages(tg: Emulator) -> None:
         assert second.message is not None and second.message.photo[0].height == 1
         file = await bot.get_file(second.message.photo[-1].file_id)
         assert bytes(await file.download_as_bytearray()) == PNG_1x1
+
+
+async def test_ptb_long_polling(tg: Emulator) -> None:
+    from telegram.ext import ApplicationBuilder, CommandHandler, ContextTypes
+
+    async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.message is not None
+        await update.message.reply_text("polled")
+
+    app = (
+        ApplicationBuilder()
+        .token(tg.token)
+        .base_url(f"{tg.api_url}/bot")
+        .base_file_url(f"{tg.api_url}/file/bot")
+        .build()
+    )
+    app.add_handler(CommandHandler("start", start))
+    alice = tg.user("alice")
+    async with app:
+        assert app.updater is not None
+        await app.updater.start_polling(poll_interval=0, timeout=1)
+        await app.start()
+        try:
+            await alice.send("/start")
+            assert (await alice.chat.next_message()).text == "polled"
+        finally:
+            await app.updater.stop()
+            await app.stop()

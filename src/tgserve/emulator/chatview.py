@@ -90,4 +90,4 @@ class ChatView:
 
     async def wait_for_text(self, fragment: str, timeout: float = 5.0) -> Message:
         """The first bot message whose text contains `fragment`."""
-        return await self.wait_for(lambda m: fragment in (m.text or ""), timeout)
+        return await self.wait_for(lambda m: fragment in m.text, timeout)

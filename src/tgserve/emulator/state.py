@@ -54,9 +54,9 @@ class Message:
         return int(self.raw["message_id"])
 
     @property
-    def text(self) -> str | None:
-        value = self.raw.get("text", self.raw.get("caption"))
-        return None if value is None else str(value)
+    def text(self) -> str:
+        """The text, else the caption, else ""."""
+        return str(self.raw.get("text", self.raw.get("caption", "")))
 
     @property
     def entities(self) -> list[JSON]:
