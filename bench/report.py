@@ -1,6 +1,7 @@
 """Regenerate docs/benchmarks.md's main table and docs/benchmarks.png from the newest
-bench/results/*.json (``--results FILE`` picks one). Sections between the
-``<!-- lambda-bench -->`` and ``<!-- queue-bench -->`` marker pairs are kept as they are.
+bench/results/*.json (``--results FILE`` picks one). Only the block between
+``<!-- bench-main -->`` and ``<!-- /bench-main -->`` is rewritten: the prose around it and
+the ``<!-- lambda-bench -->`` and ``<!-- queue-bench -->`` sections are kept as they are.
 
     python bench/report.py [--results bench/results/<file>.json]
 """
@@ -118,7 +119,7 @@ def table(results: dict[str, Any]) -> str:
 
 
 def wrk_table(results: dict[str, Any]) -> str:
-    rows = [r for r in results["runs"] if r.get("wrk")]
+    rows = [r for r in results["runs"] if (r.get("wrk") or {}).get("rate")]
     if not rows:
         return ""
     lines = ["| contender | wrk ack/s | p50 ms | p99 ms | non-2xx |", "|---|--:|--:|--:|--:|"]
@@ -194,6 +195,21 @@ def main_section(results: dict[str, Any], source: Path) -> str:
     )
 
 
+def render(old: str, section: str) -> str:
+    """Replace the generated block in ``old`` and keep every other line as it is; a new
+    page gets the introduction, the method, and the other benchmarks' empty marker pairs."""
+    if BEGIN in old and END in old:
+        head, rest = old.split(BEGIN, 1)
+        tail = rest.split(END, 1)[1]
+        text = head + section + tail
+        for marker in MARKERS:
+            if f"<!-- {marker} -->" not in text:
+                text = text.rstrip("\n") + f"\n\n<!-- {marker} -->\n<!-- /{marker} -->\n"
+        return text
+    parts = [INTRO.strip(), section, METHOD.strip(), kept_sections(old)]
+    return "\n\n".join(parts) + "\n"
+
+
 def kept_sections(old: str) -> str:
     parts = []
     for marker in MARKERS:
@@ -246,11 +262,8 @@ def main() -> int:
     source = args.results or newest()
     results = json.loads(source.read_text())
     old = args.doc.read_text() if args.doc.exists() else ""
-    text = "\n\n".join(
-        [INTRO.strip(), main_section(results, source), METHOD.strip(), kept_sections(old)]
-    )
     args.doc.parent.mkdir(parents=True, exist_ok=True)
-    args.doc.write_text(text + "\n")
+    args.doc.write_text(render(old, main_section(results, source)))
     plot(results, args.doc.with_suffix(".png"))
     print(f"wrote {args.doc} and {args.doc.with_suffix('.png')} from {source.name}")
     return 0

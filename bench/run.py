@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import datetime
 import json
 import math
@@ -133,7 +134,7 @@ def run_wrk(port: int, seconds: float, connections: int) -> dict[str, Any] | Non
     if wrk is None or seconds <= 0:
         return None
     command = [
-        wrk, "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s",
+        wrk, "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency", "-s",
         str(HERE / "wrk_updates.lua"), f"http://127.0.0.1:{port}/webhook", "--", "50000000",
     ]  # fmt: skip
     out = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 30).stdout
@@ -282,8 +283,14 @@ def main() -> int:
     parser.add_argument("--only", nargs="*", help="contender names to run (default: all)")
     parser.add_argument("--name", default=None, help="results file suffix")
     parser.add_argument("--out", type=Path, default=HERE / "results")
+    parser.add_argument("--updates", type=int, default=None, help="updates per run")
+    parser.add_argument("--connections", type=int, nargs="*", help="connection counts")
     args = parser.parse_args()
     settings = Settings.pick(args.quick)
+    if args.updates:
+        settings = dataclasses.replace(settings, updates=args.updates)
+    if args.connections:
+        settings = dataclasses.replace(settings, connections=tuple(args.connections))
     chosen = [c for c in CONTENDERS if not args.only or c.name in args.only]
     loadgen.use_uvloop()
     began = time.monotonic()
