@@ -150,6 +150,11 @@ async def test_control_api(tg: Emulator, client: httpx.AsyncClient) -> None:
     assert tg.flood.enabled
     bad = await client.post(f"{base}/send", json={"user_id": 1, "text": "x"})
     assert bad.status_code == 400
+    evil = {"origin": "http://evil.test", "content-type": "text/plain"}
+    forged = await client.post(f"{base}/send", content=b'{"user_id": 1}', headers=evil)
+    assert forged.status_code == 403
+    plain = await client.post(f"{base}/send", content=b"{}", headers={"content-type": "text/plain"})
+    assert plain.status_code == 415
 
 
 async def test_event_stream(tg: Emulator, client: httpx.AsyncClient) -> None:

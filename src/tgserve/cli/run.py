@@ -37,6 +37,9 @@ def run(args: argparse.Namespace) -> int:
     except TargetError as exc:
         print(f"tgserve: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:
+        print(f"tgserve run: {exc}", file=sys.stderr)
+        return 1
 
 
 async def _locally(args: argparse.Namespace) -> int:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
@@ -227,18 +228,37 @@ async def flood(request: Request) -> Response:
     return JSONResponse({"ok": True, "enabled": world.flood.enabled})
 
 
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def same_origin(endpoint: Endpoint) -> Endpoint:
+    """Refuse changes requested by another site's page (a browser sends its Origin)."""
+
+    async def guarded(request: Request) -> Response:
+        origin = request.headers.get("origin")
+        if origin is not None and urlsplit(origin).netloc != request.headers.get("host"):
+            return _error(403, "cross-origin requests are refused")
+        if request.method == "POST" and not request.headers.get("content-type", "").startswith(
+            ("application/json", "multipart/form-data")
+        ):
+            return _error(415, "send JSON (or multipart for files)")
+        return await endpoint(request)
+
+    return guarded
+
+
 def routes() -> list[BaseRoute]:
     return [
         Route("/_emulator/state", state),
-        Route("/_emulator/bots", add_bot, methods=["POST"]),
-        Route("/_emulator/users", add_user, methods=["POST"]),
-        Route("/_emulator/groups", add_group, methods=["POST"]),
+        Route("/_emulator/bots", same_origin(add_bot), methods=["POST"]),
+        Route("/_emulator/users", same_origin(add_user), methods=["POST"]),
+        Route("/_emulator/groups", same_origin(add_group), methods=["POST"]),
         Route("/_emulator/messages", messages),
-        Route("/_emulator/send", send, methods=["POST"]),
-        Route("/_emulator/send_file", send_file, methods=["POST"]),
-        Route("/_emulator/press", press, methods=["POST"]),
+        Route("/_emulator/send", same_origin(send), methods=["POST"]),
+        Route("/_emulator/send_file", same_origin(send_file), methods=["POST"]),
+        Route("/_emulator/press", same_origin(press), methods=["POST"]),
         Route("/_emulator/files/{file_id}", file),
         Route("/_emulator/events", events),
-        Route("/_emulator/faults", faults, methods=["POST", "DELETE"]),
-        Route("/_emulator/flood", flood, methods=["POST"]),
+        Route("/_emulator/faults", same_origin(faults), methods=["POST", "DELETE"]),
+        Route("/_emulator/flood", same_origin(flood), methods=["POST"]),
     ]
