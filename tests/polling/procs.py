@@ -27,6 +27,7 @@ class Poller:
     store: str = "memory://"
     lock: str = "none"
     lease: float = 2.0
+    extra: list[str] = dataclasses.field(default_factory=list)
     popen: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
@@ -41,6 +42,7 @@ class Poller:
             "PYTHONUNBUFFERED": "1",
         }
         args = [sys.executable, "-m", "tgserve", "poll", BOT, "--lock", self.lock, "--timeout", "1"]
+        args += self.extra
         with self.out.open("ab") as out:
             self.popen = subprocess.Popen(args, env=env, stdout=out, stderr=out, cwd=ROOT)
 
