@@ -131,7 +131,8 @@ def start(server: str, kind: str, api_url: str, log: Path, **env: str) -> tuple[
     if server == "gunicorn":
         args = [
             sys.executable, "-m", "gunicorn", "-k", "gthread", "--threads", "8", "-w", "2",
-            "--preload", "-b", f"127.0.0.1:{port}", "--graceful-timeout", "20", "--keep-alive", "30",
+            "--preload", "-b", f"127.0.0.1:{port}", "--graceful-timeout", "20",
+            "--keep-alive", "30",
             "tests.wsgi.flaskapp:app",
         ]  # fmt: skip
     else:
