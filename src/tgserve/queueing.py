@@ -10,6 +10,7 @@ within the grace period, and hands the ones it had to cut back to the queue.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import dataclasses
 import json
@@ -165,17 +166,18 @@ class QueueWorker:
                 idle = POLL_MIN
                 continue
             self._wake.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), idle)
-                idle = POLL_MIN
-            except TimeoutError:
-                idle = min(idle * 2, POLL_MAX)
+            # poll often while busy (a finished update may free its chat's next one),
+            # back off while idle; each take carries whatever became ready meanwhile
+            idle = POLL_MIN if self._jobs or self._wake.is_set() else min(idle * 2, POLL_MAX)
 
     def _forget(self, task: asyncio.Task[None]) -> None:
         self._jobs.pop(task, None)
         if not task.cancelled() and task.exception() is not None:
             log.error("queue job failed", exc_info=task.exception())
-        self._wake.set()
+        if len(self._jobs) == self.concurrency - 1:  # a full worker has a free slot again
+            self._wake.set()
 
     async def _work(self, job: Job) -> None:
         if job.attempt > 1:

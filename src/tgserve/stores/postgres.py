@@ -32,10 +32,6 @@ CREATE TABLE IF NOT EXISTS tgserve_updates (
     done_at timestamptz,
     PRIMARY KEY (ns, update_id)
 );
-CREATE INDEX IF NOT EXISTS tgserve_updates_queued
-    ON tgserve_updates (ns, chat, update_id) WHERE state = 'queued';
-CREATE INDEX IF NOT EXISTS tgserve_updates_done
-    ON tgserve_updates (ns, done_at) WHERE state = 'done';
 CREATE TABLE IF NOT EXISTS tgserve_chats (
     ns text NOT NULL,
     chat text NOT NULL,
@@ -44,9 +40,17 @@ CREATE TABLE IF NOT EXISTS tgserve_chats (
     lease_until timestamptz,
     token text,
     PRIMARY KEY (ns, chat)
-);
-CREATE INDEX IF NOT EXISTS tgserve_chats_ready ON tgserve_chats (ns, since) WHERE pending > 0;
+) WITH (fillfactor = 50);
+CREATE INDEX IF NOT EXISTS tgserve_updates_done
+    ON tgserve_updates (ns, done_at) WHERE state = 'done';
+CREATE INDEX IF NOT EXISTS tgserve_updates_queued
+    ON tgserve_updates (ns, chat, update_id) WHERE state = 'queued';
 """
+# tgserve_chats has no index but its key: every update of a chat row is a HOT update,
+# pruned in place without waiting for autovacuum. Its rows are the chats with queued
+# updates (finished chats are purged), few enough to scan.
+
+SCHEMA_DONE = "SELECT to_regclass('tgserve_updates_queued') IS NOT NULL"
 
 CLAIM = """
 INSERT INTO tgserve_updates (ns, update_id, state, lease_until)
@@ -93,10 +97,11 @@ WITH picked AS (
     FROM picked WHERE c.ns = $1 AND c.chat = picked.chat
     RETURNING c.chat
 ), heads AS (
-    SELECT DISTINCT ON (u.chat) u.chat, u.update_id
-    FROM tgserve_updates u JOIN leased ON u.chat = leased.chat
-    WHERE u.ns = $1 AND u.state = 'queued'
-    ORDER BY u.chat, u.update_id
+    SELECT head.update_id FROM leased, LATERAL (
+        SELECT update_id FROM tgserve_updates
+        WHERE ns = $1 AND chat = leased.chat AND state = 'queued'
+        ORDER BY update_id LIMIT 1
+    ) head
 )
 UPDATE tgserve_updates u SET attempt = u.attempt + 1
 FROM heads WHERE u.ns = $1 AND u.update_id = heads.update_id
@@ -125,9 +130,10 @@ WITH held AS (
     RETURNING u.update_id, u.chat
 )
 UPDATE tgserve_chats c SET pending = c.pending - 1, lease_until = NULL, token = NULL,
-    since = (SELECT min(q.enqueued_at) FROM tgserve_updates q
+    since = (SELECT q.enqueued_at FROM tgserve_updates q
              WHERE q.ns = $1 AND q.chat = c.chat AND q.state = 'queued'
-               AND q.update_id <> f.update_id)
+               AND q.update_id <> f.update_id
+             ORDER BY q.update_id LIMIT 1)
 FROM finished f
 WHERE c.ns = $1 AND c.chat = f.chat
 RETURNING f.update_id
@@ -175,13 +181,20 @@ class PostgresStore:
             return
         import asyncpg
 
-        pool = await asyncpg.create_pool(self.dsn, min_size=self.min_size, max_size=self.max_size)
+        # custom plans: a generic plan cached while the tables were empty would scan them
+        # whole once they have grown
+        pool = await asyncpg.create_pool(
+            self.dsn,
+            min_size=self.min_size,
+            max_size=self.max_size,
+            server_settings={"plan_cache_mode": "force_custom_plan"},
+        )
         try:
             # one schema migration at a time, across processes; none once the schema exists,
             # as CREATE INDEX IF NOT EXISTS locks the table against running workers
             async with pool.acquire() as conn, conn.transaction():
                 await conn.execute("SELECT pg_advisory_xact_lock(8675309)")
-                if not await conn.fetchval("SELECT to_regclass('tgserve_chats_ready') IS NOT NULL"):
+                if not await conn.fetchval(SCHEMA_DONE):
                     await conn.execute(SCHEMA)
         except BaseException:
             await pool.close()

@@ -288,8 +288,9 @@ class SQLiteStore:
             return False
         db.execute(
             "UPDATE tgserve_chats SET pending = pending - 1, lease_until = NULL,"
-            " token = NULL, since = (SELECT min(enqueued_at) FROM tgserve_updates"
-            " WHERE ns = ? AND chat = ? AND state = 'queued') WHERE ns = ? AND chat = ?",
+            " token = NULL, since = (SELECT enqueued_at FROM tgserve_updates"
+            " WHERE ns = ? AND chat = ? AND state = 'queued' ORDER BY update_id LIMIT 1)"
+            " WHERE ns = ? AND chat = ?",
             (self.namespace, job.chat, self.namespace, job.chat),
         )
         db.execute(
