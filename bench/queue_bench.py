@@ -206,6 +206,7 @@ def main() -> None:
     if shutil.which("wrk") is None:
         sys.exit("queue_bench needs wrk (apt-get install wrk)")
     results = []
+    load_before = round(os.getloadavg()[0], 2)
     with tempfile.TemporaryDirectory() as tmp, redis_server() as redis, postgres_server() as pg:
         setups = [
             ("background+memory", "background", "memory://", 0),
@@ -224,7 +225,11 @@ def main() -> None:
         r["p99_vs_memory"] = r["p99_ms"] / base["p99_ms"]
     report = {
         "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "load_before": load_before,
+        },
         "seconds": args.seconds,
         "connections": args.connections,
         "results": results,
@@ -245,9 +250,12 @@ def markdown(report: dict[str, Any]) -> str:
         "## Queue mode per store",
         "",
         f"`python bench/queue_bench.py` ({report['when']}; {report['machine']['cpus']} CPUs, "
-        f"Python {report['machine']['python']}; wrk, {report['connections']} connections, "
+        f"Python {report['machine']['python']}, load average {report['machine']['load_before']} "
+        f"before the run; wrk, {report['connections']} connections, "
         f"{report['seconds']:.0f} s per setup; the bot does nothing). Queue setups: one "
-        "webhook process that only stores, two `tgserve worker` processes. "
+        "webhook process that only stores, two `tgserve worker` processes; wrk, the "
+        "processes and the database share the 2 CPUs. Ack latency is wrk's, per request; "
+        "end to end is accepted updates over the time until the last was handled. "
         "Raw figures: `bench/results/queue_bench.json`.",
         "",
         "| setup | ack p50 ms | ack p99 ms | p99 vs memory | acks/s | end-to-end updates/s |",

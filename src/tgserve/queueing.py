@@ -119,6 +119,9 @@ class QueueWorker:
         self._stopping = True
         self._wake.set()
         if self._loop_task is not None:
+            # a take stuck on an unreachable store must not hold the stop past the grace
+            await asyncio.wait({self._loop_task}, timeout=grace)
+            self._loop_task.cancel()
             await asyncio.gather(self._loop_task, return_exceptions=True)
         if self._jobs:
             await asyncio.wait(set(self._jobs), timeout=grace)
