@@ -17,7 +17,6 @@ from tgserve.emulator.state import BotState, PendingUpdate, Webhook, World
 from tgserve.emulator.tokens import redact
 
 log = logging.getLogger("tgserve.emulator")
-MAX_AGE = 24 * 3600.0
 MAX_DELAY = 60.0
 NOT_IN_REPLY = frozenset({"setwebhook", "deletewebhook", "close", "logout"})
 
@@ -84,7 +83,7 @@ class Delivery:
                     return
                 self.bot.last_error_date = int(time.time())
                 self.bot.last_error_message = error
-                if time.monotonic() - update.created > self.world.scaled(MAX_AGE):
+                if time.monotonic() - update.created > self.world.scaled(self.world.max_update_age):
                     self._forget(update)
                     return
                 if retry_after is not None:

@@ -215,6 +215,7 @@ class World:
         self.bots: dict[str, BotState] = {}
         self.time_scale = time_scale
         self.webhook_timeout = 60.0
+        self.max_update_age = 24 * 3600.0
         self.closed = False
         self.signal = Signal()
         self.users: dict[int, JSON] = {}
