@@ -45,6 +45,8 @@ async def test_error_shapes(tg: Emulator, client: httpx.AsyncClient) -> None:
         404,
         {"ok": False, "error_code": 404, "description": "Not Found"},
     )
+    nowhere = await client.get(f"{tg.api_url}/bot/getMe")
+    assert nowhere.status_code == 404 and nowhere.json()["description"] == "Not Found"
     status, body = await call(client, tg, "sendMessage", chat_id=42, text="x")
     assert (status, body["description"]) == (400, "Bad Request: chat not found")
     alice = tg.user("alice")

@@ -110,6 +110,11 @@ class AccessLog:
             log.info('%s "%s %s" %s', client[0], scope["method"], redact(scope["path"]), status)
 
 
+async def not_found(request: Request, exc: Exception) -> Response:
+    """Telegram's JSON 404 for every unknown path."""
+    return JSONResponse({"ok": False, "error_code": 404, "description": "Not Found"}, 404)
+
+
 def create_app(world: World) -> Any:
     """The emulator as an ASGI app around `world`."""
     routes = [
@@ -119,6 +124,6 @@ def create_app(world: World) -> Any:
         Route("/", page),
         Route("/static/{name}", static),
     ]
-    app = Starlette(routes=routes)
+    app = Starlette(routes=routes, exception_handlers={404: not_found})
     app.state.world = world
     return AccessLog(app)
