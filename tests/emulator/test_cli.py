@@ -105,3 +105,25 @@ def test_webhook_commands_against_the_emulator() -> None:
         assert token not in bad.stderr and "b" * 35 not in bad.stderr
     finally:
         stop(proc)
+
+
+def test_run_reports_a_bad_target_in_one_line() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tgserve",
+            "run",
+            "examples/echo.py:nothing",
+            "--emulator-port",
+            "0",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == "tgserve: examples/echo.py has no attribute 'nothing'"
