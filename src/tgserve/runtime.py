@@ -8,7 +8,7 @@ import functools
 import logging
 import time
 from collections import Counter
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from tgserve.botapi import BotAPI
 from tgserve.bots import BotAdapter, adapt
@@ -16,8 +16,10 @@ from tgserve.config import Config
 from tgserve.dispatch import Dispatcher, chat_key
 from tgserve.gate import OK, Gate, Request, Response, Update, Verdict, error, json_response
 from tgserve.metrics import RuntimeMetrics
-from tgserve.queueing import QueueWorker, encode, queue_key
 from tgserve.stores import Claim, QueueStats, QueueStore, Store, open_store
+
+if TYPE_CHECKING:  # queue mode's worker is imported only when used: a lighter cold start
+    from tgserve.queueing import QueueWorker
 
 log = logging.getLogger("tgserve.runtime")
 
@@ -87,6 +89,8 @@ class Runtime:
             if not isinstance(self.store, QueueStore):
                 raise ValueError(f"ack='queue' needs a store with a queue, not {config.store!r}")
             if config.consume if consume is None else consume:
+                from tgserve.queueing import QueueWorker
+
                 self.worker = QueueWorker(
                     self.store,
                     self._timed_handle,
@@ -291,6 +295,8 @@ class Runtime:
 
     async def _enqueue(self, update: dict[str, Any]) -> Response:
         """Queue mode: answer 200 once the update is stored durably (a duplicate is stored)."""
+        from tgserve.queueing import encode, queue_key
+
         assert isinstance(self.store, QueueStore)
         self.counts["received"] += 1
         try:
