@@ -124,8 +124,10 @@ async def run(
     first_id: int = 1,
     timeout: float = 10.0,
     deadline: float = 120.0,
+    rate: float | None = None,
 ) -> LoadResult:
-    """Post ``count`` bodies over ``connections`` keep-alive connections, as fast as answered."""
+    """Post ``count`` bodies over ``connections`` keep-alive connections, as fast as answered,
+    or, with ``rate``, each update at its scheduled time (``rate`` per second in all)."""
     result = LoadResult()
     ids: Iterator[int] = iter(range(first_id, first_id + count))
     prefix = (
@@ -134,6 +136,7 @@ async def run(
     ).encode()
     latencies = result.latencies
     stop_at = time.monotonic() + deadline
+    start_at = time.monotonic()
 
     async def worker() -> None:
         reader: asyncio.StreamReader | None = None
@@ -142,6 +145,10 @@ async def run(
             for update_id in ids:
                 if time.monotonic() > stop_at:
                     break
+                if rate:
+                    due = start_at + (update_id - first_id) / rate
+                    if due > time.monotonic():
+                        await asyncio.sleep(due - time.monotonic())
                 payload = body(update_id)
                 request = prefix + str(len(payload)).encode() + b"\r\n\r\n" + payload
                 result.sent += 1
