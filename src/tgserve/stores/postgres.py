@@ -8,9 +8,10 @@ and never take two updates of one chat.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tgserve.batching import Batcher
 from tgserve.stores.base import Claim
@@ -18,6 +19,8 @@ from tgserve.stores.queue import Job, QueueStats
 
 if TYPE_CHECKING:
     import asyncpg
+
+log = logging.getLogger("tgserve.stores")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS tgserve_updates (
@@ -264,7 +267,7 @@ class PostgresStore:
         for i, (update_id, _, _) in enumerate(batch):
             first.setdefault(update_id, i)
         unique = [batch[i] for i in first.values()]
-        rows = await self.pool.fetch(
+        rows = await self._fetch(
             ENQUEUE,
             self.namespace,
             [u for u, _, _ in unique],
@@ -299,7 +302,7 @@ class PostgresStore:
     async def finish_many(self, jobs: Sequence[Job]) -> list[bool]:
         if not jobs:
             return []
-        rows = await self.pool.fetch(
+        rows = await self._fetch(
             FINISH,
             self.namespace,
             [j.chat for j in jobs],
@@ -318,6 +321,20 @@ class PostgresStore:
         row = await self.pool.fetchrow(STATS, self.namespace)
         assert row is not None
         return QueueStats(int(row[0]), int(row[1]), float(row[2]))
+
+    async def _fetch(self, query: str, *args: Any) -> list[Any]:
+        """A statement that locks several rows, run again if it lost a deadlock."""
+        import asyncpg
+
+        for attempt in range(1, 4):
+            try:
+                rows: list[Any] = await self.pool.fetch(query, *args)
+                return rows
+            except asyncpg.exceptions.DeadlockDetectedError:
+                if attempt == 3:
+                    raise
+                log.warning("deadlock on the queue tables; running the statement again")
+        raise AssertionError("unreachable")
 
     async def _maybe_purge(self, count: int = 1) -> None:
         before, self._finished = self._finished, self._finished + count
