@@ -202,7 +202,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--only", help="run only the setups whose name contains this")
     parser.add_argument("--no-doc", dest="doc", action="store_false", help="leave docs/ alone")
+    parser.add_argument("--doc-only", action="store_true", help="rewrite docs from the JSON")
     args = parser.parse_args()
+    if args.doc_only:
+        rewrite_doc()
+        return
     if shutil.which("wrk") is None:
         sys.exit("queue_bench needs wrk (apt-get install wrk)")
     results = []
@@ -243,6 +247,14 @@ def main() -> None:
         write_section(ROOT / "docs" / "benchmarks.md", section)
 
 
+def rewrite_doc() -> None:
+    """``--doc-only``: rewrite the docs section from the saved JSON, without running."""
+    report = json.loads((HERE / "results" / "queue_bench.json").read_text())
+    section = markdown(report)
+    print(section)
+    write_section(ROOT / "docs" / "benchmarks.md", section)
+
+
 def markdown(report: dict[str, Any]) -> str:
     """The docs section: how it was run, the table, and the issue's targets judged."""
     results = {r["setup"]: r for r in report["results"]}
@@ -258,13 +270,16 @@ def markdown(report: dict[str, Any]) -> str:
         "end to end is accepted updates over the time until the last was handled. "
         "Raw figures: `bench/results/queue_bench.json`.",
         "",
-        "| setup | ack p50 ms | ack p99 ms | p99 vs memory | acks/s | end-to-end updates/s |",
-        "|---|--:|--:|--:|--:|--:|",
+        "| setup | ack p50 ms | ack p99 ms | p99 vs memory | acks/s | end-to-end updates/s "
+        "| end to end vs memory |",
+        "|---|--:|--:|--:|--:|--:|--:|",
     ]
+    base_rate = report["results"][0]["end_to_end_per_s"]
     for r in report["results"]:
         lines.append(
             f"| {r['setup']} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | "
-            f"{r['p99_vs_memory']:.1f}x | {r['acks_per_s']:,.0f} | {r['end_to_end_per_s']:,.0f} |"
+            f"{r['p99_vs_memory']:.1f}x | {r['acks_per_s']:,.0f} | {r['end_to_end_per_s']:,.0f} "
+            f"| {r['end_to_end_per_s'] / base_rate:.2f}x |"
         )
     sqlite = results["queue+sqlite"]["p99_vs_memory"]
     lines += [
@@ -280,6 +295,12 @@ def markdown(report: dict[str, Any]) -> str:
             f"| {name.split('+')[1]}: >= 2,000 updates/s end to end | {rate:,.0f}/s | "
             f"{'met' if rate >= 2000 else 'NOT met'} |"
         )
+    lines += [
+        "",
+        "The 2,000/s targets are absolute, and this machine is shared: in the same run the "
+        f"background+memory baseline itself reached {base_rate:,.0f} updates/s. Judge the "
+        "stores by the last column, and rerun on an idle machine for absolute figures.",
+    ]
     return "\n".join(lines)
 
 
