@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from tests.conftest_servers import postgres_url, redis_url
 
+from tests.conftest_servers import postgres_url, redis_url
 from tgserve.stores import QueueStore, open_store
 
 __all__ = ["make_store", "postgres_url", "redis_url", "store_url"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from tests.stores.conftest import BACKENDS, MakeStore
 
+from tests.stores.conftest import BACKENDS, MakeStore
 from tgserve.stores import Claim
 
 pytestmark = pytest.mark.parametrize("store_url", BACKENDS, indirect=True)

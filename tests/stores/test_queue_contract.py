@@ -6,8 +6,8 @@ import asyncio
 import random
 
 import pytest
-from tests.stores.conftest import BACKENDS, DURABLE, MakeStore
 
+from tests.stores.conftest import BACKENDS, DURABLE, MakeStore
 from tgserve.stores import Claim, Job
 
 every_store = pytest.mark.parametrize("store_url", BACKENDS, indirect=True)
