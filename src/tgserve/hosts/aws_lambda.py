@@ -137,7 +137,9 @@ def run(coro: Coroutine[Any, Any, Any]) -> Any:
             "from async code, call it with asyncio.to_thread"
         )
     with _lock:
-        return _shared_runner().run(coro)
+        # Not Runner.run: it re-installs a SIGINT handler around every call, which costs
+        # more than a whole invocation's own work; Lambda never sends SIGINT.
+        return _shared_runner().get_loop().run_until_complete(coro)
 
 
 def shutdown(grace: float = 2.0) -> None:
