@@ -39,12 +39,13 @@ def measure(kind: str, updates: int, stub: Stub, log: Any) -> dict[str, Any]:
         time.sleep(0.5)
         warm = server.status_kb("VmRSS")
         stub.reset()
-        sent = 0
+        sent = acked = 0
         began = time.monotonic()
         while sent < updates:  # in batches: the load generator keeps every latency
             batch = min(BATCH, updates - sent)
-            load(server.port, batch, 40, first_id=1 + sent, deadline=300)
-            stub.wait_replies(sent + batch, 5.0, 120.0)
+            result = load(server.port, batch, 40, first_id=1 + sent, deadline=300)
+            acked += result.ok
+            stub.wait_replies(acked, 5.0, 120.0)
             sent += batch
         replies, _ = stub.count()
         time.sleep(0.5)
@@ -52,6 +53,7 @@ def measure(kind: str, updates: int, stub: Stub, log: Any) -> dict[str, Any]:
         return {
             "bot": kind,
             "sent": sent,
+            "acked": acked,
             "replies": replies,
             "seconds": round(time.monotonic() - began, 1),
             "idle_mb": round(idle / 1024, 1),
@@ -69,6 +71,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--updates", type=int, default=None)
     parser.add_argument("--out", type=Path, default=HERE / "results")
+    parser.add_argument("--bots", nargs="*", choices=sorted(BOTS), default=list(BOTS))
     args = parser.parse_args()
     updates = args.updates or (3000 if args.quick else 100_000)
     loadgen.use_uvloop()
@@ -78,7 +81,7 @@ def main() -> int:
         stub = Stub(log)
         try:
             stub.server.wait_ready()
-            for kind in BOTS:
+            for kind in args.bots:
                 row = measure(kind, updates, stub, log)
                 rows.append(row)
                 print(json.dumps(row), flush=True)

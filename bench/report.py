@@ -77,7 +77,14 @@ def newest_memory() -> dict[str, Any] | None:
     files = sorted(RESULTS.glob("*.json"), key=lambda p: p.stat().st_mtime)
     found = [json.loads(f.read_text()) for f in files]
     found = [data for data in found if data.get("harness") == "memory.py"]
-    return found[-1] if found else None
+    if not found:
+        return None
+    latest: dict[str, dict[str, Any]] = {}  # the newest figures for each bot
+    for data in found:
+        for row in data["bots"]:
+            latest[row["bot"]] = row | {"date": data["date"], "updates": data["updates"]}
+    rows = sorted(latest.values(), key=lambda row: row["bot"])
+    return {"date": max(r["date"] for r in rows), "updates": rows[0]["updates"], "bots": rows}
 
 
 def fmt(value: Any, digits: int = 0) -> str:
@@ -170,13 +177,13 @@ def memory_text(memory: dict[str, Any] | None) -> str:
         f"Memory (`bench/memory.py`, {memory['date']}, {memory['updates']:,} updates):",
         "",
         "| bot | RSS idle MB | after warm-up MB | after updates MB | growth since warm-up "
-        "| replies |",
+        "| replies/acked |",
         "|---|--:|--:|--:|--:|--:|",
     ]
     for row in memory["bots"]:
         lines.append(
             f"| {row['bot']} | {row['idle_mb']:.1f} | {row['warm_mb']:.1f} | {row['after_mb']:.1f} "
-            f"| {row['growth_pct']:+.1f}% | {row['replies']:,}/{row['sent']:,} |"
+            f"| {row['growth_pct']:+.1f}% | {row['replies']:,}/{row.get('acked', row['sent']):,} |"
         )
     return "\n".join(lines)
 
