@@ -102,13 +102,7 @@ async def ptb_bot(api_url: str) -> tuple[Any, Any]:
         await update.message.reply_text(f"got {update.message.text}")
         return talking
 
-    app = (
-        ApplicationBuilder()
-        .token(TOKEN)
-        .base_url(f"{api_url}/bot")
-        .updater(None)
-        .build()
-    )
+    app = ApplicationBuilder().token(TOKEN).base_url(f"{api_url}/bot").updater(None).build()
     app.add_handler(
         ConversationHandler(
             entry_points=[CommandHandler("start", start)],
