@@ -10,15 +10,16 @@ from tests.conftest import TOKEN
 from tgserve import redact
 from tgserve.botapi import BotAPI, NetworkError, TelegramError
 from tgserve.testing import BotAPIStub, serve
+from tgserve.transport import Kind, choose
 
 pytestmark = pytest.mark.timeout(30)
 
 
-@pytest.fixture
-async def api() -> AsyncIterator[tuple[BotAPIStub, BotAPI]]:
+@pytest.fixture(params=["aiohttp", "httpx"])
+async def api(request: pytest.FixtureRequest) -> AsyncIterator[tuple[BotAPIStub, BotAPI]]:
     stub = BotAPIStub()
     async with serve(stub) as url:
-        bot = BotAPI(TOKEN, url, backoff=0.01)
+        bot = BotAPI(TOKEN, url, backoff=0.01, http=request.param)
         yield stub, bot
         await bot.close()
 
@@ -58,13 +59,22 @@ async def test_typed_error_and_bounded_retries(api: tuple[BotAPIStub, BotAPI]) -
 
 
 async def test_upload_as_multipart(api: tuple[BotAPIStub, BotAPI]) -> None:
-    _, bot = api
-    result = await bot.call("sendPhoto", files={"photo": ("a.png", b"\x89PNG")}, chat_id=4)
+    stub, bot = api
+    markup = {"inline_keyboard": [[{"text": "é", "callback_data": "x"}]]}
+    photo = ("a.png", b"\x89PNG")
+    result = await bot.call("sendPhoto", files={"photo": photo}, chat_id=4, reply_markup=markup)
     assert result["chat"]["id"] == 4
+    params = stub.sent("sendPhoto")[0].params
+    assert params == {
+        "chat_id": 4,
+        "reply_markup": markup,
+        "photo": {"filename": "a.png", "size": 4},
+    }
 
 
-async def test_network_error_never_shows_the_token() -> None:
-    bot = BotAPI(TOKEN, "http://127.0.0.1:9", max_retries=1, backoff=0.01)
+@pytest.mark.parametrize("http", ["aiohttp", "httpx"])
+async def test_network_error_never_shows_the_token(http: Kind) -> None:
+    bot = BotAPI(TOKEN, "http://127.0.0.1:9", max_retries=1, backoff=0.01, http=http)
     with pytest.raises(NetworkError) as caught:
         await bot.call("getMe")
     await bot.close()
@@ -78,15 +88,21 @@ def test_repr_hides_the_token() -> None:
     assert bot.id == int(TOKEN.split(":")[0])
 
 
-async def test_httpx_request_log_is_redacted(
-    api: tuple[BotAPIStub, BotAPI], caplog: pytest.LogCaptureFixture
-) -> None:
-    _, bot = api
-    with caplog.at_level(logging.DEBUG):
-        await bot.call("getMe")
+async def test_httpx_request_log_is_redacted(caplog: pytest.LogCaptureFixture) -> None:
+    async with serve(BotAPIStub()) as url:
+        bot = BotAPI(TOKEN, url, http="httpx")
+        with caplog.at_level(logging.DEBUG):
+            await bot.call("getMe")
+        await bot.close()
     lines = [r.getMessage() for r in caplog.records if r.name == "httpx"]
     assert lines and all(TOKEN not in line for line in lines)
     assert any(redact.MASK in line for line in lines)
+
+
+def test_auto_prefers_aiohttp_but_not_on_lambda(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert choose("auto") == "aiohttp" and choose("httpx") == "httpx"
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "bot")
+    assert choose("auto") == "httpx"
 
 
 def test_redact_masks_token_shapes_and_registered_secrets() -> None:

@@ -7,15 +7,16 @@ import json
 import logging
 from collections import Counter
 from collections.abc import Mapping
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from tgserve import redact
+from tgserve.transport import FileSpec, Kind, Lost, Unsent, open_transport
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger("tgserve.botapi")
 
-FileSpec = bytes | tuple[str, bytes] | tuple[str, bytes, str]
 _SAFE_TO_REPEAT = ("get",)  # methods that change nothing may be retried after a read error
 
 
@@ -41,8 +42,12 @@ class BotAPI:
 
     Retries, within ``max_retries``: 429 after ``retry_after``; 5xx and connection
     errors with exponential backoff (read errors only for ``get*`` methods, which
-    change nothing). The HTTP client is created on first use, on the running loop,
-    and kept until :meth:`close`.
+    change nothing). At most ``max_in_flight`` requests are sent at once; the rest
+    wait their turn here, where waiting is cheap (httpx's pool walks every waiting
+    request and pooled connection on each request and answer). ``http``: ``aiohttp``,
+    ``httpx``, or ``auto`` (aiohttp where installed, except on AWS Lambda; see
+    :mod:`tgserve.transport`); a given httpx ``client`` is used as it is. The HTTP
+    client is created on first use, on the running loop, and kept until :meth:`close`.
     """
 
     def __init__(
@@ -54,6 +59,8 @@ class BotAPI:
         max_retries: int = 3,
         backoff: float = 0.5,
         max_retry_after: float = 60.0,
+        max_in_flight: int = 8,
+        http: Kind = "auto",
         client: httpx.AsyncClient | None = None,
     ) -> None:
         if not token:
@@ -65,8 +72,9 @@ class BotAPI:
         self.max_retries = max_retries
         self.backoff = backoff
         self.max_retry_after = max_retry_after
-        self._client = client
-        self._own_client = client is None
+        self.max_in_flight = max_in_flight
+        self._slots = asyncio.Semaphore(max_in_flight)
+        self._transport = open_transport(http, timeout, max_in_flight, client)
         self.calls: Counter[str] = Counter()  # requests sent, by method (tgserve.metrics)
         self.errors: Counter[tuple[str, str]] = Counter()  # (method, code or "network")
 
@@ -78,13 +86,6 @@ class BotAPI:
 
     def __repr__(self) -> str:
         return f"BotAPI(id={self.id}, api_url={self.api_url!r})"
-
-    @property
-    def client(self) -> httpx.AsyncClient:
-        if self._client is None:
-            limits = httpx.Limits(max_connections=256, max_keepalive_connections=64)
-            self._client = httpx.AsyncClient(timeout=self.timeout, limits=limits)
-        return self._client
 
     def summary(self) -> dict[str, int]:
         """Requests sent, failed, and answered 429, as ``GET {path}`` shows them."""
@@ -104,21 +105,23 @@ class BotAPI:
         while True:
             self.calls[method] += 1
             try:
-                response = await self._send(url, files, params)
-            except httpx.TransportError as exc:
+                async with self._slots:
+                    status, reason, body = await self._transport.post(
+                        url, {k: v for k, v in params.items() if v is not None}, files
+                    )
+            except (Unsent, Lost) as exc:
                 self.errors[method, "network"] += 1
-                unsent = httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout
-                retryable = isinstance(exc, unsent) or method.lower().startswith(_SAFE_TO_REPEAT)
+                retryable = isinstance(exc, Unsent) or method.lower().startswith(_SAFE_TO_REPEAT)
                 if not retryable or attempt >= self.max_retries:
-                    raise NetworkError(f"{method}: {type(exc).__name__}") from None
+                    raise NetworkError(f"{method}: {exc}") from None
                 delay = self.backoff * 2**attempt
             else:
-                payload = _json(response)
+                payload = _json(status, body)
                 if payload.get("ok") is True:
                     return payload.get("result")
-                code = int(payload.get("error_code") or response.status_code)
+                code = int(payload.get("error_code") or status)
                 self.errors[method, str(code)] += 1
-                description = str(payload.get("description") or response.reason_phrase)
+                description = str(payload.get("description") or reason)
                 parameters = payload.get("parameters") or {}
                 retry_after = parameters.get("retry_after")
                 error = TelegramError(method, code, description, retry_after)
@@ -134,27 +137,17 @@ class BotAPI:
             log.warning("%s failed, retry %d in %.2fs", method, attempt, delay)
             await asyncio.sleep(delay)
 
-    async def _send(
-        self, url: str, files: Mapping[str, FileSpec] | None, params: dict[str, Any]
-    ) -> httpx.Response:
-        clean = {k: v for k, v in params.items() if v is not None}
-        if not files:
-            return await self.client.post(url, json=clean)
-        data = {k: v if isinstance(v, str) else json.dumps(v) for k, v in clean.items()}
-        return await self.client.post(url, data=data, files=dict(files))
-
     async def close(self) -> None:
         """Close the HTTP client, if this object created it."""
-        if self._client is not None and self._own_client:
-            await self._client.aclose()
-        self._client = None
+        await self._transport.close()
+        self._slots = asyncio.Semaphore(self.max_in_flight)  # bound to no loop until used
 
 
-def _json(response: httpx.Response) -> dict[str, Any]:
+def _json(status: int, body: bytes) -> dict[str, Any]:
     try:
-        payload = response.json()
+        payload = json.loads(body)
     except ValueError:
         payload = None
     if isinstance(payload, dict):
         return payload
-    return {"ok": False, "error_code": response.status_code, "description": "not a Bot API answer"}
+    return {"ok": False, "error_code": status, "description": "not a Bot API answer"}

@@ -51,7 +51,7 @@ def plain(api_url: str) -> tuple[LambdaHandler, Callable[[], object]]:
 
     handler = tgserve.aws_lambda(echo, token=TOKEN, api_url=api_url)
     bot = handler.runtime.adapter.bot  # type: ignore[attr-defined]
-    return handler, lambda: bot.client
+    return handler, lambda: bot._transport.client
 
 
 def ptb(api_url: str) -> tuple[LambdaHandler, Callable[[], object]]:
