@@ -152,6 +152,8 @@ def targets_text(results: dict[str, Any]) -> str:
     names = {
         "ptb_vs_run_webhook": "tgserve PTB / PTB run_webhook, e2e (target >= 2)",
         "ptb_vs_run_webhook_concurrent": "tgserve PTB / run_webhook concurrent, e2e (>= 1.3)",
+        "ptb_aiohttp_vs_run_webhook": "same, PTB bot with `AiohttpRequest`, e2e (>= 2)",
+        "ptb_aiohttp_vs_run_webhook_concurrent": "same, vs run_webhook concurrent (>= 1.3)",
         "aiogram_vs_aiohttp": "tgserve aiogram / aiogram aiohttp handler, e2e (>= 1.3)",
         "plain_ack_vs_noop": "tgserve plain acks / no-op ceiling (>= 0.6)",
         "plain_ack_vs_noop_wrk": "same, measured with wrk (>= 0.6)",

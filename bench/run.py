@@ -46,6 +46,7 @@ class Contender:
 CONTENDERS = (
     Contender("tgserve-plain", "contenders/tgserve_plain.py"),
     Contender("tgserve-ptb", "contenders/tgserve_ptb.py", ref="tgserve-ptb"),
+    Contender("tgserve-ptb-aiohttp", "contenders/tgserve_ptb_aiohttp.py", ref="tgserve-ptb"),
     Contender("tgserve-aiogram", "contenders/tgserve_aiogram.py", ref="tgserve-aiogram"),
     Contender("ptb-run_webhook", "contenders/ptb_webhook.py", ref="tgserve-ptb"),
     Contender(
@@ -57,7 +58,7 @@ CONTENDERS = (
     Contender("noop-asgi", "contenders/noop.py", replies=False),
 )
 EXTRA = (  # experiments, run only when named with --only
-    Contender("tgserve-plain-bounded", "contenders/tgserve_plain_bounded.py"),
+    Contender("tgserve-plain-httpx", "contenders/tgserve_plain_httpx.py"),
 )
 
 
@@ -283,6 +284,8 @@ def targets(rows: list[dict[str, Any]]) -> dict[str, Any]:
     for c in sorted({r["connections"] for r in rows}):
         vs_ptb = ratio("tgserve-ptb", "ptb-run_webhook", c)
         vs_conc = ratio("tgserve-ptb", "ptb-run_webhook-concurrent", c)
+        vs_ptb_aio = ratio("tgserve-ptb-aiohttp", "ptb-run_webhook", c)
+        vs_conc_aio = ratio("tgserve-ptb-aiohttp", "ptb-run_webhook-concurrent", c)
         vs_aio = ratio("tgserve-aiogram", "aiogram-aiohttp", c)
         ceiling = ratio("tgserve-plain", "noop-asgi", c, "ack_rate")
         lost = [r.get("lost") for r in rows if r["contender"].startswith("tgserve")]
@@ -290,6 +293,11 @@ def targets(rows: list[dict[str, Any]]) -> dict[str, Any]:
         out[str(c)] = {
             "ptb_vs_run_webhook": [vs_ptb, vs_ptb is not None and vs_ptb >= 2.0],
             "ptb_vs_run_webhook_concurrent": [vs_conc, vs_conc is not None and vs_conc >= 1.3],
+            "ptb_aiohttp_vs_run_webhook": [vs_ptb_aio, vs_ptb_aio is not None and vs_ptb_aio >= 2],
+            "ptb_aiohttp_vs_run_webhook_concurrent": [
+                vs_conc_aio,
+                vs_conc_aio is not None and vs_conc_aio >= 1.3,
+            ],
             "aiogram_vs_aiohttp": [vs_aio, vs_aio is not None and vs_aio >= 1.3],
             "plain_ack_vs_noop": [ceiling, ceiling is not None and ceiling >= 0.6],
             "tgserve_lost": [sum(x or 0 for x in lost), all(x == 0 for x in lost)],

@@ -38,7 +38,9 @@ def plain_bot() -> Any:
     return handle
 
 
-def ptb_application(api_url: str, *, concurrent: bool = False, updater: bool = False) -> Any:
+def ptb_application(
+    api_url: str, *, concurrent: bool = False, updater: bool = False, aiohttp: bool = False
+) -> Any:
     from telegram import Update
     from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
 
@@ -49,6 +51,10 @@ def ptb_application(api_url: str, *, concurrent: bool = False, updater: bool = F
     builder = ApplicationBuilder().token(TOKEN).base_url(f"{api_url}/bot")
     if concurrent:
         builder = builder.concurrent_updates(True)
+    if aiohttp:
+        from tgserve.bots.ptb_request import AiohttpRequest
+
+        builder = builder.request(AiohttpRequest())
     if not updater:
         builder = builder.updater(None)
     app = builder.build()

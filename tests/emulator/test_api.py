@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import Any
 
 import httpx
 import pytest
 
 from tests.emulator.helpers import call, ok
+from tgserve.botapi import BotAPI
 from tgserve.emulator import Emulator, World, create_app
 from tgserve.emulator.tokens import fresh_token
 
@@ -318,3 +320,23 @@ async def test_without_a_server() -> None:
         state = (await http.get("/_emulator/state")).json()
         assert state["bots"][0]["id"] == answer["result"]["id"]
     await world.aclose()
+
+
+async def test_runtime_route_shows_the_bots_own_counts(
+    tg: Emulator, client: httpx.AsyncClient
+) -> None:
+    async def handle(update: dict[str, Any], bot: BotAPI) -> None:
+        await bot.call("sendMessage", chat_id=update["message"]["chat"]["id"], text="ok")
+
+    first = (await client.get(f"{tg.url}/_emulator/runtime")).json()
+    assert first == {"ok": True, "runtime": None, "why": "no webhook set"}
+    alice = tg.user("alice")
+    async with tg.serve(handle):
+        await alice.send("hi")
+        await alice.chat.wait_for_text("ok")
+        answer = (await client.get(f"{tg.url}/_emulator/runtime")).json()
+    info = answer["runtime"]
+    assert info["bot"] == "plain" and info["state"] == "running"
+    assert info["counts"]["received"] == 1 and info["secret_token"] is True  # set, not shown
+    missing = await client.get(f"{tg.url}/_emulator/runtime", params={"bot": "999"})
+    assert missing.status_code == 404

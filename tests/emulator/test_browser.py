@@ -104,6 +104,9 @@ async def test_browser_chat(tg: Emulator, tmp_path: Path) -> None:
             await page.fill("#text", "Nice! Mark-up stays text: <b>not bold</b>")
             await page.press("#text", "Enter")
             await history.get_by_text("You said: Nice!").wait_for()
+            counts = page.locator("#runtime", has_text="received 4 · handled 4")
+            await counts.wait_for(timeout=5000)  # the page polls the bot's GET {path}
+            assert (await counts.inner_text()).startswith("plain bot, running")
             await page.wait_for_timeout(2600)  # let the toast fade before the picture
             picture = await page.screenshot(path=str(tmp_path / "chat.png"))
             assert picture.startswith(b"\x89PNG")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 from telegram import (
     Bot,
     BotCommand,
@@ -12,19 +15,26 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatAction, ParseMode
-from telegram.error import BadRequest, Conflict
+from telegram.error import BadRequest, Conflict, NetworkError
 
 from tests.emulator.test_api import PNG_1x1
+from tgserve.bots.ptb_request import AiohttpRequest
 from tgserve.emulator import Emulator
 
 
-def ptb_bot(tg: Emulator) -> Bot:
-    return Bot(tg.token, base_url=f"{tg.api_url}/bot", base_file_url=f"{tg.api_url}/file/bot")
+def ptb_bot(tg: Emulator, request: str = "httpx") -> Bot:
+    extra: dict[str, Any] = {}
+    if request == "aiohttp":
+        extra = {"request": AiohttpRequest(), "get_updates_request": AiohttpRequest(1)}
+    return Bot(
+        tg.token, base_url=f"{tg.api_url}/bot", base_file_url=f"{tg.api_url}/file/bot", **extra
+    )
 
 
-async def test_ptb_bot_methods(tg: Emulator) -> None:
+@pytest.mark.parametrize("request_kind", ["httpx", "aiohttp"])
+async def test_ptb_bot_methods(tg: Emulator, request_kind: str) -> None:
     alice = tg.user("alice")
-    async with ptb_bot(tg) as bot:
+    async with ptb_bot(tg, request_kind) as bot:
         me = await bot.get_me()
         assert me.username == "test_bot" and me.is_bot
         keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Yes", callback_data="y")]])
@@ -98,6 +108,16 @@ async def test_ptb_sees_user_messages(tg: Emulator) -> None:
         assert second.message is not None and second.message.photo[0].height == 1
         file = await bot.get_file(second.message.photo[-1].file_id)
         assert bytes(await file.download_as_bytearray()) == PNG_1x1
+
+
+async def test_aiohttp_request_errors_are_ptbs_own() -> None:
+    request = AiohttpRequest(connect_timeout=1.0)
+    with pytest.raises(RuntimeError, match="not initialized"):
+        await request.do_request("http://127.0.0.1:9/x", "POST")
+    async with request:
+        with pytest.raises(NetworkError) as caught:
+            await request.do_request("http://127.0.0.1:9/bot123:secret/getMe", "POST")
+    assert "ClientConnectorError" in caught.value.message and "secret" not in caught.value.message
 
 
 async def test_ptb_long_polling(tg: Emulator) -> None:

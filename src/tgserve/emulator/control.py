@@ -70,6 +70,25 @@ async def state(request: Request) -> Response:
     )
 
 
+async def runtime(request: Request) -> Response:
+    """The bot's own ``GET {path}`` info (tgserve's counts), read from its webhook URL."""
+    import httpx
+
+    try:
+        bot = _bot(_world(request), request.query_params.get("bot"))
+    except (LookupError, ValueError) as exc:
+        return _error(404, str(exc))
+    if bot.webhook is None:
+        return JSONResponse({"ok": True, "runtime": None, "why": "no webhook set"})
+    try:
+        async with httpx.AsyncClient(timeout=2.0, trust_env=False) as client:
+            answer = (await client.get(bot.webhook.url)).json()
+    except (httpx.HTTPError, ValueError):
+        return JSONResponse({"ok": True, "runtime": None, "why": "the webhook did not answer"})
+    info = answer if isinstance(answer, dict) and "counts" in answer else None
+    return JSONResponse({"ok": True, "runtime": info, "why": None if info else "not tgserve"})
+
+
 async def add_bot(request: Request) -> Response:
     world, body = _world(request), await _body(request)
     token = str(body.get("token") or fresh_token())
@@ -250,6 +269,7 @@ def same_origin(endpoint: Endpoint) -> Endpoint:
 def routes() -> list[BaseRoute]:
     return [
         Route("/_emulator/state", state),
+        Route("/_emulator/runtime", runtime),
         Route("/_emulator/bots", same_origin(add_bot), methods=["POST"]),
         Route("/_emulator/users", same_origin(add_user), methods=["POST"]),
         Route("/_emulator/groups", same_origin(add_group), methods=["POST"]),

@@ -217,7 +217,7 @@ def aws_lambda(
     ``timeout_margin`` seconds before Lambda's own timeout, a running update is cancelled,
     released, and answered 503 so Telegram delivers it again.
     """
-    config = Config.load(options, host_defaults={"ack": "inline"})
+    config = Config.load(options, host_defaults={"ack": "inline", "metrics": False})
     if config.ack == "background":
         raise ConfigError(
             "ack='background' cannot work on AWS Lambda: the process is frozen when the "

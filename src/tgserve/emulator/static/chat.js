@@ -201,6 +201,19 @@ function showStatus(text) {
   if (text) showStatus.timer = setTimeout(() => { $("status").textContent = ""; }, 5000);
 }
 
+// The bot's own counts, as its tgserve runtime reports them at GET {path}.
+async function showRuntime() {
+  if (view.botId === null) return;
+  try {
+    const answer = await (await fetch(`/_emulator/runtime?bot=${view.botId}`)).json();
+    const info = answer.runtime;
+    if (!info) { $("runtime").textContent = answer.why || ""; return; }
+    const c = info.counts || {};
+    const parts = ["received", "handled", "duplicates", "failed"].map((k) => `${k} ${c[k] || 0}`);
+    $("runtime").textContent = `${info.bot} bot, ${info.state}: ${parts.join(" · ")} · pending ${info.pending ?? 0}`;
+  } catch { $("runtime").textContent = ""; }
+}
+
 function connect() {
   const source = new EventSource("/_emulator/events");
   source.onmessage = (message) => apply(JSON.parse(message.data));
@@ -243,4 +256,5 @@ function wire() {
 }
 
 wire();
-loadState().then(connect);
+loadState().then(connect).then(showRuntime);
+setInterval(showRuntime, 2000);

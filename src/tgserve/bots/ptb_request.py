@@ -1,0 +1,97 @@
+"""AiohttpRequest: python-telegram-bot's Bot API calls through aiohttp instead of httpx."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+from telegram.error import NetworkError, TimedOut
+from telegram.request import BaseRequest, RequestData
+
+from tgserve import redact
+
+
+class AiohttpRequest(BaseRequest):
+    """``ApplicationBuilder().request(AiohttpRequest())``: the same bot, cheaper calls.
+
+    PTB's default ``HTTPXRequest`` costs about 1 ms of CPU per call when many handlers
+    call at once (tgserve runs up to ``max_concurrency`` of them); this costs about a
+    sixth of that (docs/benchmarks.md). At most ``connections`` requests are sent at
+    once; the rest wait for a free connection. Timeouts are PTB's defaults and its
+    per-call arguments; aiohttp has no write timeout, so ``write_timeout`` is not used.
+    """
+
+    def __init__(
+        self,
+        connections: int = 8,
+        *,
+        read_timeout: float | None = 5.0,
+        connect_timeout: float | None = 5.0,
+        pool_timeout: float | None = 1.0,
+    ) -> None:
+        self.connections = connections
+        self._read = read_timeout
+        self._connect = connect_timeout
+        self._pool = pool_timeout
+        self._session: aiohttp.ClientSession | None = None
+
+    @property
+    def read_timeout(self) -> float | None:
+        return self._read
+
+    async def initialize(self) -> None:
+        if self._session is None or self._session.closed:
+            connector = aiohttp.TCPConnector(limit=self.connections)
+            self._session = aiohttp.ClientSession(connector=connector)
+
+    async def shutdown(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+        self._session = None
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = BaseRequest.DEFAULT_NONE,
+        write_timeout: Any = BaseRequest.DEFAULT_NONE,
+        connect_timeout: Any = BaseRequest.DEFAULT_NONE,
+        pool_timeout: Any = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        if self._session is None or self._session.closed:
+            raise RuntimeError("This AiohttpRequest is not initialized!")
+        read = _given(read_timeout, self._read)
+        pool, connect = _given(pool_timeout, self._pool), _given(connect_timeout, self._connect)
+        waited = None if pool is None or connect is None else pool + connect
+        timeout = aiohttp.ClientTimeout(connect=waited, sock_connect=connect, sock_read=read)
+        try:
+            async with self._session.request(
+                method,
+                url,
+                data=_body(request_data),
+                timeout=timeout,
+                headers={"User-Agent": self.USER_AGENT},
+            ) as response:
+                return response.status, await response.read()
+        except TimeoutError as exc:
+            raise TimedOut from exc
+        except aiohttp.ClientError as exc:
+            text = redact.redact(str(exc))
+            raise NetworkError(f"aiohttp.{type(exc).__name__}: {text}") from exc
+
+
+def _given(value: Any, default: float | None) -> float | None:
+    return default if isinstance(value, type(BaseRequest.DEFAULT_NONE)) else value
+
+
+def _body(request_data: RequestData | None) -> Any:
+    """A form (urlencoded) as PTB's own request sends, multipart when there are files."""
+    if request_data is None:
+        return None
+    if not request_data.contains_files:
+        return request_data.json_parameters
+    form = aiohttp.FormData(request_data.json_parameters)
+    for name, (filename, content, mimetype) in request_data.multipart_data.items():
+        form.add_field(name, content, filename=filename, content_type=mimetype)
+    return form
