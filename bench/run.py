@@ -161,6 +161,9 @@ def parse_wrk(out: str) -> dict[str, Any]:
             found[f"p{p}_ms"] = round(ms(m.group(1)), 3)
     m = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     found["non2xx"] = int(m.group(1)) if m else 0
+    if found.get("rate") and found.get("requests"):  # acks are the 2xx answers only
+        share = 1 - found["non2xx"] / found["requests"]
+        found["ok_rate"] = round(found["rate"] * share, 1)
     m = re.search(r"Socket errors: (.*)", out)
     found["socket_errors"] = m.group(1).strip() if m else ""
     return found
@@ -306,8 +309,8 @@ def targets(rows: list[dict[str, Any]]) -> dict[str, Any]:
             out[str(c)]["plain_p99_ms"] = [p99, p99 is not None and p99 < 10]
             paced = (by.get(("tgserve-plain", c), {}).get("paced") or {}).get("p99_ms")
             out[str(c)]["plain_p99_ms_paced"] = [paced, paced is not None and paced < 10]
-            wrk_plain = (by.get(("tgserve-plain", c), {}).get("wrk") or {}).get("rate")
-            wrk_noop = (by.get(("noop-asgi", c), {}).get("wrk") or {}).get("rate")
+            wrk_plain = (by.get(("tgserve-plain", c), {}).get("wrk") or {}).get("ok_rate")
+            wrk_noop = (by.get(("noop-asgi", c), {}).get("wrk") or {}).get("ok_rate")
             if wrk_plain and wrk_noop:
                 share = round(wrk_plain / wrk_noop, 2)
                 out[str(c)]["plain_ack_vs_noop_wrk"] = [share, share >= 0.6]

@@ -10,7 +10,7 @@ from tests.conftest import TOKEN
 from tgserve import redact
 from tgserve.botapi import BotAPI, NetworkError, TelegramError
 from tgserve.testing import BotAPIStub, serve
-from tgserve.transport import Kind, choose
+from tgserve.transport import Kind, choose, proxied
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -103,6 +103,16 @@ def test_auto_prefers_aiohttp_but_not_on_lambda(monkeypatch: pytest.MonkeyPatch)
     assert choose("auto") == "aiohttp" and choose("httpx") == "httpx"
     monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "bot")
     assert choose("auto") == "httpx"
+
+
+def test_aiohttp_honours_a_proxy_named_in_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "https_proxy", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    assert proxied() is False
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.local:3128")
+    assert proxied() is True
 
 
 def test_redact_masks_token_shapes_and_registered_secrets() -> None:

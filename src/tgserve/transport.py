@@ -47,6 +47,14 @@ def choose(kind: Kind) -> Literal["aiohttp", "httpx"]:
     return "aiohttp" if importlib.util.find_spec("aiohttp") else "httpx"
 
 
+def proxied() -> bool:
+    """Whether the environment names an HTTP(S) proxy, which httpx would use. aiohttp is
+    told to look only then: with ``trust_env`` it looks again in a thread on every request."""
+    import urllib.request
+
+    return bool(urllib.request.getproxies_environment())
+
+
 def _form(params: dict[str, Any]) -> dict[str, str]:
     """Multipart fields: strings as they are, everything else as JSON (as Telegram reads them)."""
     return {k: v if isinstance(v, str) else json.dumps(v) for k, v in params.items()}
@@ -118,6 +126,7 @@ class AiohttpTransport:
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self.connections),
                 timeout=aiohttp.ClientTimeout(total=self.timeout),
+                trust_env=proxied(),
             )
         return self._session
 

@@ -9,6 +9,7 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 from tgserve import redact
+from tgserve.transport import proxied
 
 
 class AiohttpRequest(BaseRequest):
@@ -42,7 +43,7 @@ class AiohttpRequest(BaseRequest):
     async def initialize(self) -> None:
         if self._session is None or self._session.closed:
             connector = aiohttp.TCPConnector(limit=self.connections)
-            self._session = aiohttp.ClientSession(connector=connector)
+            self._session = aiohttp.ClientSession(connector=connector, trust_env=proxied())
 
     async def shutdown(self) -> None:
         if self._session is not None:
