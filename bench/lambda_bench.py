@@ -208,6 +208,7 @@ def env(url: str) -> dict[str, str]:
         **os.environ,
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "TGSERVE_API_URL": url,
+        "AWS_LAMBDA_FUNCTION_NAME": "tgserve-bench",  # set by Lambda; tgserve reads it
     }
 
 

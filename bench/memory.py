@@ -40,6 +40,7 @@ def measure(kind: str, updates: int, stub: Stub, log: Any) -> dict[str, Any]:
         warm = server.status_kb("VmRSS")
         stub.reset()
         sent = acked = 0
+        series = []  # (updates sent, RSS MB) after each batch's replies
         began = time.monotonic()
         while sent < updates:  # in batches: the load generator keeps every latency
             batch = min(BATCH, updates - sent)
@@ -47,6 +48,7 @@ def measure(kind: str, updates: int, stub: Stub, log: Any) -> dict[str, Any]:
             acked += result.ok
             stub.wait_replies(acked, 5.0, 120.0)
             sent += batch
+            series.append((sent, round(server.status_kb("VmRSS") / 1024, 1)))
         replies, _ = stub.count()
         time.sleep(0.5)
         after = server.status_kb("VmRSS")
@@ -61,9 +63,20 @@ def measure(kind: str, updates: int, stub: Stub, log: Any) -> dict[str, Any]:
             "after_mb": round(after / 1024, 1),
             "peak_mb": round(server.status_kb("VmHWM") / 1024, 1),
             "growth_pct": round((after - warm) / warm * 100, 2),
+            "series": series,
+            "late_mb_per_10k": late_slope(series),
         }
     finally:
         server.stop()
+
+
+def late_slope(series: list[tuple[int, float]]) -> float | None:
+    """RSS growth per 10,000 updates over the second half of the run: once the backlog's
+    high-water mark is reached, what still grows is the dedup store's ids, or a leak."""
+    half = [(n, mb) for n, mb in series if n >= series[-1][0] / 2] if series else []
+    if len(half) < 2 or half[-1][0] == half[0][0]:
+        return None
+    return round((half[-1][1] - half[0][1]) / (half[-1][0] - half[0][0]) * 10_000, 2)
 
 
 def main() -> int:

