@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from telegram import Update
 from telegram.ext import Application
+from telegram.request import HTTPXRequest
+
+log = logging.getLogger("tgserve.ptb")
 
 
 class PTBBot:
@@ -31,6 +35,12 @@ class PTBBot:
         if server:
             await self.app.start()
             self._started = True
+            if isinstance(self.app.bot.request, HTTPXRequest):
+                log.info(
+                    "this PTB bot calls the Bot API through httpx; built with "
+                    ".request(tgserve.bots.ptb_request.AiohttpRequest()) it uses about a "
+                    "quarter of the CPU per update (docs/architecture.md)"
+                )
 
     async def shutdown(self) -> None:
         if self._started and self.app.running:
