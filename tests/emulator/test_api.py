@@ -338,5 +338,5 @@ async def test_runtime_route_shows_the_bots_own_counts(
     info = answer["runtime"]
     assert info["bot"] == "plain" and info["state"] == "running"
     assert info["counts"]["received"] == 1 and info["secret_token"] is True  # set, not shown
-    missing = await client.get(f"{tg.url}/_emulator/runtime", params={"bot": "999"})
+    missing = await client.get(f"{tg.url}/_emulator/runtime", params={"bot_id": "999"})
     assert missing.status_code == 404

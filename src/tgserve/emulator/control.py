@@ -75,7 +75,7 @@ async def runtime(request: Request) -> Response:
     import httpx
 
     try:
-        bot = _bot(_world(request), request.query_params.get("bot"))
+        bot = _bot(_world(request), request.query_params.get("bot_id"))
     except (LookupError, ValueError) as exc:
         return _error(404, str(exc))
     if bot.webhook is None:

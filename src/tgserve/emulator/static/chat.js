@@ -205,7 +205,7 @@ function showStatus(text) {
 async function showRuntime() {
   if (view.botId === null) return;
   try {
-    const answer = await (await fetch(`/_emulator/runtime?bot=${view.botId}`)).json();
+    const answer = await (await fetch(`/_emulator/runtime?bot_id=${view.botId}`)).json();
     const info = answer.runtime;
     if (!info) { $("runtime").textContent = answer.why || ""; return; }
     const c = info.counts || {};
