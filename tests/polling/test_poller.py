@@ -51,10 +51,10 @@ def quick_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @contextlib.asynccontextmanager
 async def polling_bot(
-    tg: Emulator, handler: Any, token: str | None = None, **kwargs: Any
+    tg: Emulator, handler: Any, token: str | None = None, bot: Any = None, **kwargs: Any
 ) -> AsyncIterator[Poller]:
     config = tgserve.Config.load({"token": token or tg.token, "api_url": tg.api_url}, env={})
-    runtime = Runtime(handler, config, host="polling")
+    runtime = Runtime(handler, config, bot=bot, host="polling")
     api = tgserve.BotAPI(token or tg.token, tg.api_url, max_retries=0)
     poller = Poller(runtime, api, timeout=1, **kwargs)
     task = asyncio.ensure_future(poller.run())
@@ -78,6 +78,55 @@ async def test_each_update_once_in_chat_order_and_offset_committed(tg: Emulator)
         assert texts == [f"m{n}" for n in range(20)]
     assert poller.offset == max(seen.ids) + 1
     assert tg.bot().updates == []  # the final getUpdates confirmed the last batch
+
+
+@pytest.mark.parametrize("framework", ["aiogram", "ptb"])
+async def test_framework_bots_poll_in_chat_order(tg: Emulator, framework: str) -> None:
+    seen: dict[int, list[str]] = {}
+    users = [tg.user(f"user{i}") for i in range(3)]
+
+    def record(chat_id: int, text: str | None) -> None:
+        seen.setdefault(chat_id, []).append(text or "")
+
+    bot: Any = None
+    if framework == "aiogram":
+        from aiogram import Bot, Dispatcher, F
+        from aiogram.client.session.aiohttp import AiohttpSession
+        from aiogram.client.telegram import TelegramAPIServer
+        from aiogram.types import Message
+
+        api = TelegramAPIServer.from_base(tg.api_url)
+        bot = Bot(tg.token, session=AiohttpSession(api=api))
+        target: Any = Dispatcher()
+
+        @target.message(F.text)
+        async def on_text(message: Message) -> None:
+            record(message.chat.id, message.text)
+            await message.answer("ok")
+
+    else:
+        from telegram import Update
+        from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
+
+        target = ApplicationBuilder().token(tg.token).base_url(f"{tg.api_url}/bot").build()
+
+        async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+            assert update.message is not None
+            record(update.message.chat.id, update.message.text)
+            await update.message.reply_text("ok")
+
+        target.add_handler(MessageHandler(filters.TEXT, echo))
+    async with polling_bot(tg, target, bot=bot):
+        for n in range(10):
+            for user in users:
+                await user.send(f"m{n}")
+        async with asyncio.timeout(20):
+            while sum(map(len, seen.values())) < 30:
+                await asyncio.sleep(0.02)
+        for user in users:
+            await user.chat.wait_for_text("ok")
+    assert sorted(seen) == sorted(u.id for u in users)
+    assert all(texts == [f"m{n}" for n in range(10)] for texts in seen.values())
 
 
 async def test_updates_sent_while_stopped_come_next_time(tg: Emulator) -> None:
