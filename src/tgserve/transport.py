@@ -105,9 +105,9 @@ class HttpxTransport:
         return response.status_code, response.reason_phrase, response.content
 
     async def close(self) -> None:
-        if self._client is not None and self._own:
+        if self._own and self._client is not None:
             await self._client.aclose()
-        self._client = None if self._own else self._client
+            self._client = None
 
 
 class AiohttpTransport:
