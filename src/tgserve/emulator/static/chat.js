@@ -4,7 +4,7 @@
 
 const $ = (id) => document.getElementById(id);
 const view = { state: null, botId: null, chatId: null, userId: null, messages: new Map(),
-               unread: new Set() };
+               unread: new Set(), loading: null };
 
 async function api(path, body) {
   const init = body === undefined ? {} : body instanceof FormData
@@ -115,11 +115,18 @@ async function openChat(chatId) {
   $("title").textContent = chat ? (chat.title || `${chat.first_name} ↔ bot`) : "";
   renderChatList();
   renderSenders();
+  // Live events that arrive while the history loads are held back and applied on top of it,
+  // so a stale snapshot never hides a message that was just shown.
+  const load = { events: [] };
+  view.loading = load;
   const answer = await api(`messages?bot_id=${view.botId}&chat_id=${chatId}`);
+  if (view.loading !== load) return;  // a newer load took over
+  view.loading = null;
   view.messages = new Map(answer.messages.map((m) => [m.message.message_id, m]));
   $("history").replaceChildren(...[...view.messages.values()].filter((m) => !m.deleted).map(renderMessage));
   renderReplyKeyboard();
   scrollDown();
+  load.events.forEach(apply);
 }
 
 function renderMessage(record) {
@@ -185,6 +192,7 @@ function apply(event) {
   }
   if (event.kind === "answer") { if (event.data.text) toast(event.data.text); return; }
   if (event.kind === "action") { showStatus("bot is typing…"); return; }
+  if (view.loading) { view.loading.events.push(event); return; }
   const id = event.message.message_id;
   view.messages.set(id, event);
   const old = $("history").querySelector(`[data-id="${id}"]`);
