@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
 from telegram import Update
 from telegram.ext import Application
-from telegram.request import HTTPXRequest
+from telegram.request import HTTPXRequest, RequestData
 
 log = logging.getLogger("tgserve.ptb")
+
+# httpx's pool looks at every open connection on each call, so its cost per call grows
+# with the calls in flight; a few at a time keeps it near its floor (docs/architecture.md).
+HTTPX_IN_FLIGHT = 4
 
 
 class PTBBot:
@@ -29,17 +34,20 @@ class PTBBot:
         return str(self.app.bot.token)
 
     async def startup(self, *, server: bool) -> None:
+        request = self.app.bot.request
+        if type(request) is HTTPXRequest:  # PTB's stock request; a subclass is left alone
+            _limit_in_flight(request, HTTPX_IN_FLIGHT)
         await self.app.initialize()
         if self.app.post_init:
             await self.app.post_init(self.app)
         if server:
             await self.app.start()
             self._started = True
-            if isinstance(self.app.bot.request, HTTPXRequest):
+            if isinstance(request, HTTPXRequest):
                 log.info(
                     "this PTB bot calls the Bot API through httpx; built with "
-                    ".request(tgserve.bots.ptb_request.AiohttpRequest()) it uses about a "
-                    "quarter of the CPU per update (docs/architecture.md)"
+                    ".request(tgserve.bots.ptb_request.AiohttpRequest()) it uses about half "
+                    "the CPU per update (docs/architecture.md)"
                 )
 
     async def shutdown(self) -> None:
@@ -50,7 +58,27 @@ class PTBBot:
         await self.app.shutdown()
         if self.app.post_shutdown:
             await self.app.post_shutdown(self.app)
+        vars(self.app.bot.request).pop("do_request", None)  # a restart binds a new semaphore
 
     async def handle(self, update: dict[str, Any]) -> Any:
         await self.app.process_update(Update.de_json(update, self.app.bot))
         return None
+
+
+def _limit_in_flight(request: HTTPXRequest, limit: int) -> None:
+    """Let at most ``limit`` calls through ``request`` at once; the rest wait their turn.
+
+    File uploads and downloads go straight through, so a large file never holds up replies.
+    """
+    turns = asyncio.Semaphore(limit)
+    send = type(request).do_request
+
+    async def do_request(
+        url: str, method: str, request_data: RequestData | None = None, **kwargs: Any
+    ) -> tuple[int, bytes]:
+        if method != "POST" or (request_data is not None and request_data.contains_files):
+            return await send(request, url, method, request_data, **kwargs)
+        async with turns:
+            return await send(request, url, method, request_data, **kwargs)
+
+    request.do_request = do_request  # type: ignore[method-assign, assignment]

@@ -15,9 +15,9 @@ from tgserve.transport import proxied
 class AiohttpRequest(BaseRequest):
     """``ApplicationBuilder().request(AiohttpRequest())``: the same bot, cheaper calls.
 
-    PTB's default ``HTTPXRequest`` costs about 1 ms of CPU per call when many handlers
-    call at once (tgserve runs up to ``max_concurrency`` of them); aiohttp costs about
-    0.12 ms, and the whole PTB bot a quarter of the CPU per update (docs/benchmarks.md).
+    A call through PTB's default ``HTTPXRequest`` costs 0.8 ms of CPU or more; through
+    aiohttp about 0.12 ms, and the whole PTB bot half or less of the CPU per update
+    (docs/benchmarks.md).
     At most ``connections`` requests are sent at once; the rest wait for a connection.
     Timeouts are PTB's defaults and its per-call arguments; aiohttp has no write
     timeout, so ``write_timeout`` is not used.
