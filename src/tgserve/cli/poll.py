@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from typing import Any
 
@@ -29,10 +28,9 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from tgserve.config import ConfigError
     from tgserve.hosts.polling import PollingError, poll
+    from tgserve.logs import configure_logging
 
-    logging.basicConfig(
-        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(args.log_level)  # TGSERVE_LOG_FORMAT=json for one JSON object a line
     try:
         target, bot = load_target(args.bot)
         poll(

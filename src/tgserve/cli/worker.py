@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import signal
 import sys
 from collections.abc import Callable
@@ -28,9 +27,9 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    logging.basicConfig(
-        level=args.log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s"
-    )
+    from tgserve.logs import configure_logging
+
+    configure_logging(args.log_level)  # TGSERVE_LOG_FORMAT=json for one JSON object a line
     try:
         target, bot = load_target(args.bot)
         config = Config.load(

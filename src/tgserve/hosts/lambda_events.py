@@ -72,6 +72,24 @@ def _headers(event: Mapping[str, Any]) -> dict[str, str]:
     return {str(k).lower(): str(v) for k, v in _dict(event.get("headers")).items() if v is not None}
 
 
+def _incoming(
+    event: Mapping[str, Any],
+    method: str,
+    path: str,
+    client: Any,
+    headers: dict[str, str] | None = None,
+) -> Incoming:
+    """Every shape keeps the headers, the body and its encoding under the same keys."""
+    return Incoming(
+        method.upper(),
+        path,
+        _headers(event) if headers is None else headers,
+        event.get("body"),
+        event.get("isBase64Encoded") is True,
+        client if isinstance(client, str) else None,
+    )
+
+
 def _strip(path: str, prefix: str) -> str:
     prefix = prefix.rstrip("/")
     if prefix and (path == prefix or path.startswith(prefix + "/")):
@@ -125,14 +143,8 @@ class RestV1:
         if self.http_api and isinstance(stage, str) and stage != "$default":
             path = _strip(path, "/" + stage)
         source_ip = _dict(context.get("identity")).get("sourceIp")
-        return Incoming(
-            _text(self.event, "httpMethod").upper(),
-            _strip(path, base_path),
-            _headers(self.event),
-            self.event.get("body"),
-            self.event.get("isBase64Encoded") is True,
-            source_ip if isinstance(source_ip, str) else None,
-        )
+        method = _text(self.event, "httpMethod")
+        return _incoming(self.event, method, _strip(path, base_path), source_ip)
 
     def response(self, response: Response, *, head: bool = False) -> dict[str, Any]:
         body, encoded = _body(response, head)
@@ -169,15 +181,7 @@ class HttpV2:
         stage = context.get("stage")
         if isinstance(stage, str) and stage != "$default":
             path = _strip(path, "/" + stage)
-        source_ip = http_part.get("sourceIp")
-        return Incoming(
-            method.upper(),
-            _strip(path, base_path),
-            _headers(self.event),
-            self.event.get("body"),
-            self.event.get("isBase64Encoded") is True,
-            source_ip if isinstance(source_ip, str) else None,
-        )
+        return _incoming(self.event, method, _strip(path, base_path), http_part.get("sourceIp"))
 
     def response(self, response: Response, *, head: bool = False) -> dict[str, Any]:
         body, encoded = _body(response, head)
@@ -206,14 +210,9 @@ class ALB:
     def incoming(self, base_path: str) -> Incoming:
         headers = _headers(self.event)
         hops = [h.strip() for h in headers.get("x-forwarded-for", "").split(",") if h.strip()]
-        return Incoming(
-            _text(self.event, "httpMethod").upper(),
-            _strip(_text(self.event, "path"), base_path),
-            headers,
-            self.event.get("body"),
-            self.event.get("isBase64Encoded") is True,
-            hops[-1] if hops else None,
-        )
+        method, path = _text(self.event, "httpMethod"), _text(self.event, "path")
+        client = hops[-1] if hops else None
+        return _incoming(self.event, method, _strip(path, base_path), client, headers)
 
     def response(self, response: Response, *, head: bool = False) -> dict[str, Any]:
         body, encoded = _body(response, head)
