@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 from typing import Any
 
@@ -210,6 +211,21 @@ async def test_runtime_refuses_a_second_loop() -> None:
 
     await asyncio.to_thread(elsewhere)
     await rt.stop()
+
+
+@pytest.mark.parametrize("freeze", [True, False])
+async def test_a_started_runtime_freezes_what_start_up_built(freeze: bool) -> None:
+    async def handle(update: dict[str, Any], bot: Any) -> None:
+        return None
+
+    gc.unfreeze()
+    rt = runtime(handle, gc_freeze=freeze)
+    await rt.start()
+    try:
+        assert (gc.get_freeze_count() > 0) is freeze
+    finally:
+        await rt.stop()
+    assert Config.load({}, {"TGSERVE_GC_FREEZE": "0"}).gc_freeze is False
 
 
 def test_unknown_bot_kind_is_a_clear_type_error() -> None:

@@ -48,6 +48,7 @@ class Config:
     startup_timeout: float = 10.0
     metrics: bool = True
     lock: str | None = None
+    gc_freeze: bool = True  # once started, exempt what start-up built from the GC's scans
 
     @classmethod
     def load(
@@ -101,6 +102,7 @@ ENV_VARS: dict[str, str] = {
     "consume": "TGSERVE_CONSUME",
     "lock": "TGSERVE_LOCK",
     "metrics": "TGSERVE_METRICS",
+    "gc_freeze": "TGSERVE_GC_FREEZE",
 }
 
 
@@ -171,7 +173,7 @@ def _validate(v: dict[str, Any]) -> dict[str, Any]:
     if callable(hooks):
         hooks = (hooks,)
     v["startup_hooks"] = tuple(cast(Sequence[StartupHook], hooks))
-    for name in ("metrics", "consume"):
+    for name in ("metrics", "consume", "gc_freeze"):
         if name in v and isinstance(v[name], str):
             v[name] = v[name].lower() not in ("0", "false", "no", "off")
     return v

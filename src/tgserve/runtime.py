@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import functools
+import gc
 import logging
 import time
 from collections import Counter
@@ -128,6 +129,10 @@ class Runtime:
         self._renewer = asyncio.ensure_future(self._renew_leases())
         if self.worker is not None:
             await self.worker.start()
+        if self.config.gc_freeze:
+            # The bot, its framework and their modules live as long as the process; frozen,
+            # the collector stops walking them on every full pass (docs/operations.md).
+            gc.freeze()
         self.state = "running"
         log.info(
             "started %s bot on %s in %.0f ms (ack=%s, store=%s)",
