@@ -209,13 +209,24 @@ def memory_text(memory: dict[str, Any] | None) -> str:
     return "\n".join(lines)
 
 
+def _rounds(results: dict[str, Any]) -> str:
+    rounds = results["settings"].get("rounds", 1)
+    if rounds == 1:
+        return "one round"
+    return (
+        f"{rounds} rounds over all contenders, interleaved; each row is the round with the "
+        "median rate, wrk and the paced phase from the first"
+    )
+
+
 def main_section(results: dict[str, Any], source: Path) -> str:
     cap, gen = results["stub_capacity"], results["loadgen_ceiling"]
     m = results["machine"]
     head = (
         f"Run `{source.name}` ({results['date']}, {'quick' if results['quick'] else 'full'}, "
         f"{results['settings']['updates']:,} updates per run from {results['settings']['chats']} "
-        f"chats; {m['cpus']} CPUs, Python {m['python']}). Bot API stub capacity: "
+        f"chats, {_rounds(results)}; {m['cpus']} CPUs, Python {m['python']}). "
+        "Bot API stub capacity: "
         f"**{cap['rate']:,.0f} sendMessage/s**; load generator ceiling: **{gen['rate']:,.0f} "
         "requests/s** (40 connections)."
     )
