@@ -24,7 +24,7 @@ from tgserve.emulator.messages import (
     upload,
 )
 from tgserve.emulator.params import Params
-from tgserve.emulator.state import JSON, BotState, Event, Webhook, World
+from tgserve.emulator.state import JSON, BotState, Event, Message, Webhook, World
 
 
 @dataclasses.dataclass(frozen=True)
@@ -205,33 +205,26 @@ async def edit_message_text(world: World, bot: BotState, p: Params) -> Any:
     message = find_own(world, bot, p, "edit")
     if "text" not in message.raw:
         raise bad_request("there is no text in the message to edit")
-    raw = {k: v for k, v in message.raw.items() if k not in ("text", "entities", "reply_markup")}
-    raw.update(text_content(p))
-    markup = check_markup(p.json("reply_markup"))
-    if markup is not None:
-        raw["reply_markup"] = markup
-    return edit(world, message, raw, markup).raw
+    return _replace(world, message, p, ("text", "entities"), text_content(p))
 
 
 @method("editMessageCaption")
 async def edit_message_caption(world: World, bot: BotState, p: Params) -> Any:
     message = find_own(world, bot, p, "edit")
-    raw = {
-        k: v
-        for k, v in message.raw.items()
-        if k not in ("caption", "caption_entities", "reply_markup")
-    }
-    raw.update(caption_content(p))
-    markup = check_markup(p.json("reply_markup"))
-    if markup is not None:
-        raw["reply_markup"] = markup
-    return edit(world, message, raw, markup).raw
+    return _replace(world, message, p, ("caption", "caption_entities"), caption_content(p))
 
 
 @method("editMessageReplyMarkup")
 async def edit_message_reply_markup(world: World, bot: BotState, p: Params) -> Any:
-    message = find_own(world, bot, p, "edit")
-    raw = {k: v for k, v in message.raw.items() if k != "reply_markup"}
+    return _replace(world, find_own(world, bot, p, "edit"), p, (), {})
+
+
+def _replace(
+    world: World, message: Message, p: Params, fields: tuple[str, ...], content: JSON
+) -> JSON:
+    """An edit: ``fields`` and the markup give way to ``content`` and the new markup."""
+    raw = {k: v for k, v in message.raw.items() if k not in (*fields, "reply_markup")}
+    raw.update(content)
     markup = check_markup(p.json("reply_markup"))
     if markup is not None:
         raw["reply_markup"] = markup
