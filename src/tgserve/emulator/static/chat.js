@@ -119,14 +119,21 @@ async function openChat(chatId) {
   // so a stale snapshot never hides a message that was just shown.
   const load = { events: [] };
   view.loading = load;
-  const answer = await api(`messages?bot_id=${view.botId}&chat_id=${chatId}`);
-  if (view.loading !== load) return;  // a newer load took over
-  view.loading = null;
-  view.messages = new Map(answer.messages.map((m) => [m.message.message_id, m]));
-  $("history").replaceChildren(...[...view.messages.values()].filter((m) => !m.deleted).map(renderMessage));
-  renderReplyKeyboard();
-  scrollDown();
-  load.events.forEach(apply);
+  let answer = null;
+  try {
+    answer = await api(`messages?bot_id=${view.botId}&chat_id=${chatId}`);
+  } finally {
+    if (view.loading === load) {  // else a newer load took over
+      view.loading = null;
+      if (answer && answer.ok) {
+        view.messages = new Map(answer.messages.map((m) => [m.message.message_id, m]));
+        $("history").replaceChildren(...[...view.messages.values()].filter((m) => !m.deleted).map(renderMessage));
+        renderReplyKeyboard();
+        scrollDown();
+      }
+      load.events.forEach(apply);
+    }
+  }
 }
 
 function renderMessage(record) {
