@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import logging
 from collections.abc import Iterator
 
@@ -27,14 +26,6 @@ class LogWatch(logging.Handler):
 
     def text(self) -> str:
         return "\n".join(self.lines)
-
-
-@pytest.fixture(autouse=True)
-def unfreeze_gc() -> Iterator[None]:
-    """A started runtime freezes the GC's objects (gc_freeze); one test process runs
-    hundreds of runtimes, so each test gives them back to the collector."""
-    yield
-    gc.unfreeze()
 
 
 @pytest.fixture(autouse=True)

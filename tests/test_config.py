@@ -13,13 +13,17 @@ def test_defaults() -> None:
     assert config.ack == "background"
     assert config.store == "memory://"
     assert config.max_concurrency == 64
+    assert config.max_in_flight == 8
     assert config.max_body_bytes == 1 << 20
+    assert config.gc_freeze is True
 
 
 def test_environment_then_arguments_win() -> None:
     env = {"TGSERVE_PATH": "/tg", "TGSERVE_ACK": "inline", "TGSERVE_MAX_CONCURRENCY": "8"}
     config = Config.load({"ack": "background"}, env)
     assert (config.path, config.ack, config.max_concurrency) == ("/tg", "background", 8)
+    more = Config.load({}, {"TGSERVE_MAX_IN_FLIGHT": "32", "TGSERVE_GC_FREEZE": "off"})
+    assert (more.max_in_flight, more.gc_freeze) == (32, False)
 
 
 def test_host_defaults_lose_to_environment() -> None:
@@ -39,6 +43,7 @@ def test_host_defaults_lose_to_environment() -> None:
         ({"path": "/healthz"}, "path must start"),
         ({"store": "redis"}, "store must be a URL"),
         ({"max_concurrency": 0}, "at least 1"),
+        ({"max_in_flight": 0}, "at least 1"),
         ({"max_concurrency": "many"}, "must be a number"),
         ({"allowed_ips": "10.0.0.300"}, "not an IP address"),
         ({"api_url": "ftp://x"}, "api_url"),

@@ -16,9 +16,11 @@ from telegram.ext import ApplicationBuilder
 from telegram.request import HTTPXRequest
 
 from tests.conftest import TOKEN
+from tgserve.bots import adapt
 from tgserve.bots.aiogram import _response_models, keep_response_models
-from tgserve.bots.ptb import HTTPX_IN_FLIGHT, PTBBot
+from tgserve.bots.ptb import PTBBot
 from tgserve.bots.ptb_request import AiohttpRequest
+from tgserve.config import Config
 from tgserve.testing import BotAPIStub, serve
 
 
@@ -57,6 +59,9 @@ class SlowStub(BotAPIStub):
             self.in_flight -= 1
 
 
+LIMIT = 3  # max_in_flight in these tests
+
+
 async def _send_at_once(
     request: HTTPXRequest | None, calls: int, *, files: bool = False
 ) -> SlowStub:
@@ -66,7 +71,8 @@ async def _send_at_once(
         if request is not None:
             builder = builder.request(request)
         app = builder.build()
-        adapter = PTBBot(app)
+        adapter = adapt(app, Config.load({"max_in_flight": LIMIT}, {}))
+        assert isinstance(adapter, PTBBot)
         for _ in range(2):  # a restart (the WSGI host's loop thread) limits afresh
             await adapter.startup(server=False)
             bot: Bot = app.bot
@@ -79,18 +85,19 @@ async def _send_at_once(
                 )
             )
             await adapter.shutdown()
+            assert "do_request" not in vars(app.bot.request)  # PTB's own method again
     assert len(stub.sent("sendDocument" if files else "sendMessage")) == 2 * calls
     return stub
 
 
 async def test_ptb_stock_httpx_request_sends_a_few_calls_at_a_time() -> None:
     stub = await _send_at_once(None, 24)
-    assert stub.most_in_flight == HTTPX_IN_FLIGHT
+    assert stub.most_in_flight == LIMIT
 
 
 async def test_ptb_file_uploads_do_not_wait_behind_replies() -> None:
     stub = await _send_at_once(None, 24, files=True)
-    assert stub.most_in_flight > HTTPX_IN_FLIGHT
+    assert stub.most_in_flight > LIMIT
 
 
 async def test_ptb_custom_request_is_left_alone() -> None:
@@ -98,7 +105,7 @@ async def test_ptb_custom_request_is_left_alone() -> None:
         pass
 
     stub = await _send_at_once(OwnRequest(connection_pool_size=64), 24)
-    assert stub.most_in_flight > HTTPX_IN_FLIGHT
+    assert stub.most_in_flight > LIMIT
 
 
 def test_response_models_survive_garbage_collection() -> None:

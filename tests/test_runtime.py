@@ -11,6 +11,7 @@ import pytest
 
 import tgserve
 from tests.conftest import TOKEN
+from tgserve import runtime as runtime_module
 from tgserve.config import Config
 from tgserve.dispatch import Dispatcher, chat_key
 from tgserve.gate import Request
@@ -214,18 +215,27 @@ async def test_runtime_refuses_a_second_loop() -> None:
 
 
 @pytest.mark.parametrize("freeze", [True, False])
-async def test_a_started_runtime_freezes_what_start_up_built(freeze: bool) -> None:
+async def test_the_first_started_runtime_freezes_what_start_up_built(
+    freeze: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
     async def handle(update: dict[str, Any], bot: Any) -> None:
         return None
 
+    monkeypatch.setattr(runtime_module, "_gc_frozen", False)
     gc.unfreeze()
-    rt = runtime(handle, gc_freeze=freeze)
-    await rt.start()
     try:
-        assert (gc.get_freeze_count() > 0) is freeze
+        for _ in range(2):  # the second runtime of the process freezes nothing more
+            rt = runtime(handle, gc_freeze=freeze)
+            await rt.start()
+            frozen = gc.get_freeze_count()
+            await rt.stop()
+            assert (frozen > 0) is freeze
+            garbage: list[Any] = []
+            garbage.append(garbage)  # a cycle, made after the first start
+            del garbage
+        assert gc.collect() >= (1 if freeze else 0)  # the cycle was not frozen
     finally:
-        await rt.stop()
-    assert Config.load({}, {"TGSERVE_GC_FREEZE": "0"}).gc_freeze is False
+        gc.unfreeze()
 
 
 def test_unknown_bot_kind_is_a_clear_type_error() -> None:

@@ -35,6 +35,7 @@ class Config:
     ack: AckMode = "background"
     store: str = "memory://"
     max_concurrency: int = 64
+    max_in_flight: int = 8  # Bot API calls at once: ~30 messages/s at a 250 ms round trip
     max_body_bytes: int = 1 << 20
     allowed_ips: tuple[Network, ...] = ()
     trusted_proxies: tuple[Network, ...] = ()
@@ -92,6 +93,7 @@ ENV_VARS: dict[str, str] = {
     "ack": "TGSERVE_ACK",
     "store": "TGSERVE_STORE",
     "max_concurrency": "TGSERVE_MAX_CONCURRENCY",
+    "max_in_flight": "TGSERVE_MAX_IN_FLIGHT",
     "max_body_bytes": "TGSERVE_MAX_BODY_BYTES",
     "allowed_ips": "TGSERVE_ALLOWED_IPS",
     "trusted_proxies": "TGSERVE_TRUSTED_PROXIES",
@@ -160,7 +162,7 @@ def _validate(v: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(api_url, str) or not api_url.startswith(("http://", "https://")):
         raise ConfigError("api_url must be an http:// or https:// URL")
     v["api_url"] = api_url.rstrip("/")
-    for name in ("max_concurrency", "max_body_bytes"):
+    for name in ("max_concurrency", "max_in_flight", "max_body_bytes"):
         if name in v:
             v[name] = _number(name, v[name], int, 1)
     for name in ("inline_timeout", "grace_period", "dedup_ttl", "lease", "startup_timeout"):

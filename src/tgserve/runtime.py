@@ -130,9 +130,7 @@ class Runtime:
         if self.worker is not None:
             await self.worker.start()
         if self.config.gc_freeze:
-            # The bot, its framework and their modules live as long as the process; frozen,
-            # the collector stops walking them on every full pass (docs/operations.md).
-            gc.freeze()
+            _freeze_gc_once()
         self.state = "running"
         log.info(
             "started %s bot on %s in %.0f ms (ack=%s, store=%s)",
@@ -490,3 +488,17 @@ class Runtime:
                 "oldest_age": round(stats.oldest_age, 3),
             }
         return {"queue": info}
+
+
+_gc_frozen = False
+
+
+def _freeze_gc_once() -> None:
+    """The bot, its framework and their modules live as long as the process; frozen, the
+    collector stops walking them on every full pass (docs/operations.md). Garbage is
+    collected first, so none of it is kept; later runtimes of the process freeze nothing."""
+    global _gc_frozen
+    if not _gc_frozen:
+        _gc_frozen = True
+        gc.collect()
+        gc.freeze()

@@ -39,7 +39,7 @@ def adapt(target: Any, config: Config, *, bot: Any = None) -> BotAdapter:
     if kind == "ptb":
         from tgserve.bots.ptb import PTBBot
 
-        return PTBBot(target)
+        return PTBBot(target, max_in_flight=config.max_in_flight)
     if kind == "aiogram":
         from tgserve.bots.aiogram import AiogramBot
 

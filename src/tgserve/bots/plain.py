@@ -22,7 +22,7 @@ class PlainBot:
                 raise ValueError(
                     "a plain bot needs a token: set TELEGRAM_BOT_TOKEN or pass token=..."
                 )
-            bot = BotAPI(config.token, config.api_url)
+            bot = BotAPI(config.token, config.api_url, max_in_flight=config.max_in_flight)
         self.handler = handler
         self.bot = bot
         self.bot_id = str(bot.id or "bot")

@@ -12,10 +12,6 @@ from telegram.request import HTTPXRequest, RequestData
 
 log = logging.getLogger("tgserve.ptb")
 
-# httpx's pool looks at every open connection on each call, so its cost per call grows
-# with the calls in flight; a few at a time keeps it near its floor (docs/architecture.md).
-HTTPX_IN_FLIGHT = 4
-
 
 class PTBBot:
     """Initialises the application once (and starts it on servers, so JobQueue and
@@ -23,8 +19,13 @@ class PTBBot:
 
     kind = "ptb"
 
-    def __init__(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    def __init__(
+        self, app: Application[Any, Any, Any, Any, Any, Any], *, max_in_flight: int = 8
+    ) -> None:
         self.app = app
+        # httpx's pool looks at every open connection on each call, so a call costs more
+        # the more calls are in flight; PTB's stock request gets tgserve's bound on them.
+        self.max_in_flight = max_in_flight
         self.bot_id = str(app.bot.token.split(":", 1)[0])
         self._started = False
 
@@ -35,8 +36,8 @@ class PTBBot:
 
     async def startup(self, *, server: bool) -> None:
         request = self.app.bot.request
-        if type(request) is HTTPXRequest:  # PTB's stock request; a subclass is left alone
-            _limit_in_flight(request, HTTPX_IN_FLIGHT)
+        if type(request) is HTTPXRequest and "do_request" not in vars(request):
+            _limit_in_flight(request, self.max_in_flight)  # a subclass is left alone
         await self.app.initialize()
         if self.app.post_init:
             await self.app.post_init(self.app)
@@ -51,14 +52,16 @@ class PTBBot:
                 )
 
     async def shutdown(self) -> None:
-        if self._started and self.app.running:
-            await self.app.stop()
-            if self.app.post_stop:
-                await self.app.post_stop(self.app)
-        await self.app.shutdown()
-        if self.app.post_shutdown:
-            await self.app.post_shutdown(self.app)
-        vars(self.app.bot.request).pop("do_request", None)  # a restart binds a new semaphore
+        try:
+            if self._started and self.app.running:
+                await self.app.stop()
+                if self.app.post_stop:
+                    await self.app.post_stop(self.app)
+            await self.app.shutdown()
+            if self.app.post_shutdown:
+                await self.app.post_shutdown(self.app)
+        finally:
+            vars(self.app.bot.request).pop("do_request", None)  # a restart binds a new one
 
     async def handle(self, update: dict[str, Any]) -> Any:
         await self.app.process_update(Update.de_json(update, self.app.bot))

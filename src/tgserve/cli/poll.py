@@ -21,7 +21,7 @@ def register(sub: Any) -> None:
         help="singleton lock URL: file://[/path] (default), redis://..., postgresql://..., none",
     )
     p.add_argument("--timeout", type=int, default=30, help="long-poll timeout in seconds")
-    p.add_argument("--log-level", default="info")
+    p.add_argument("--log-level", default=None, help="else TGSERVE_LOG_LEVEL, else info")
     p.set_defaults(func=run)
 
 

@@ -22,7 +22,7 @@ def register(sub: Any) -> None:
     p.add_argument("--concurrency", type=int, help="updates at once (else TGSERVE_MAX_CONCURRENCY)")
     p.add_argument("--lease", type=float, help="seconds a silent worker holds an update")
     p.add_argument("--grace", type=float, help="seconds to finish in-flight updates on SIGTERM")
-    p.add_argument("--log-level", default="info")
+    p.add_argument("--log-level", default=None, help="else TGSERVE_LOG_LEVEL, else info")
     p.set_defaults(func=run)
 
 

@@ -125,12 +125,11 @@ async function openChat(chatId) {
   } finally {
     if (view.loading === load) {  // else a newer load took over
       view.loading = null;
-      if (answer && answer.ok) {
-        view.messages = new Map(answer.messages.map((m) => [m.message.message_id, m]));
-        $("history").replaceChildren(...[...view.messages.values()].filter((m) => !m.deleted).map(renderMessage));
-        renderReplyKeyboard();
-        scrollDown();
-      }
+      const loaded = answer && answer.ok ? answer.messages : [];  // never another chat's
+      view.messages = new Map(loaded.map((m) => [m.message.message_id, m]));
+      $("history").replaceChildren(...[...view.messages.values()].filter((m) => !m.deleted).map(renderMessage));
+      renderReplyKeyboard();
+      scrollDown();
       load.events.forEach(apply);
     }
   }
