@@ -55,6 +55,29 @@ def proxied() -> bool:
     return bool(urllib.request.getproxies_environment())
 
 
+def aiohttp_session(
+    connections: int, timeout: aiohttp.ClientTimeout | None = None
+) -> aiohttp.ClientSession:
+    """An aiohttp session of at most ``connections`` connections, behind an environment
+    proxy only when one is set (``timeout`` None: aiohttp's default)."""
+    import aiohttp
+
+    connector = aiohttp.TCPConnector(limit=connections)
+    return aiohttp.ClientSession(connector=connector, timeout=timeout, trust_env=proxied())
+
+
+def multipart(
+    fields: Mapping[str, str], files: Mapping[str, tuple[str, Any, str]]
+) -> aiohttp.FormData:
+    """An aiohttp form of ``fields`` and ``files`` (part name: filename, content, type)."""
+    import aiohttp
+
+    form = aiohttp.FormData(dict(fields))
+    for name, (filename, content, ctype) in files.items():
+        form.add_field(name, content, filename=filename, content_type=ctype)
+    return form
+
+
 def _form(params: dict[str, Any]) -> dict[str, str]:
     """Multipart fields: strings as they are, everything else as JSON (as Telegram reads them)."""
     return {k: v if isinstance(v, str) else json.dumps(v) for k, v in params.items()}
@@ -123,11 +146,8 @@ class AiohttpTransport:
         if self._session is None:
             import aiohttp
 
-            self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self.connections),
-                timeout=aiohttp.ClientTimeout(total=self.timeout),
-                trust_env=proxied(),
-            )
+            timeout = aiohttp.ClientTimeout(total=self.timeout)
+            self._session = aiohttp_session(self.connections, timeout)
         return self._session
 
     async def post(
@@ -135,17 +155,12 @@ class AiohttpTransport:
     ) -> tuple[int, str, bytes]:
         import aiohttp
 
-        body: Any = None
-        if files:
-            body = aiohttp.FormData(_form(params))
-            for field, spec in files.items():
-                filename, content, ctype = _file(field, spec)
-                body.add_field(field, content, filename=filename, content_type=ctype)
         try:
-            if body is None:
-                request = self.client.post(url, json=params)
+            if files:
+                form = multipart(_form(params), {k: _file(k, v) for k, v in files.items()})
+                request = self.client.post(url, data=form)
             else:
-                request = self.client.post(url, data=body)
+                request = self.client.post(url, json=params)
             async with request as response:
                 return response.status, response.reason or "", await response.read()
         except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:

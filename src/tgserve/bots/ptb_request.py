@@ -9,7 +9,7 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 from tgserve import redact
-from tgserve.transport import proxied
+from tgserve.transport import aiohttp_session, multipart
 
 
 class AiohttpRequest(BaseRequest):
@@ -43,8 +43,7 @@ class AiohttpRequest(BaseRequest):
 
     async def initialize(self) -> None:
         if self._session is None or self._session.closed:
-            connector = aiohttp.TCPConnector(limit=self.connections)
-            self._session = aiohttp.ClientSession(connector=connector, trust_env=proxied())
+            self._session = aiohttp_session(self.connections)
 
     async def shutdown(self) -> None:
         if self._session is not None:
@@ -93,7 +92,4 @@ def _body(request_data: RequestData | None) -> Any:
         return None
     if not request_data.contains_files:
         return request_data.json_parameters
-    form = aiohttp.FormData(request_data.json_parameters)
-    for name, (filename, content, mimetype) in request_data.multipart_data.items():
-        form.add_field(name, content, filename=filename, content_type=mimetype)
-    return form
+    return multipart(request_data.json_parameters, request_data.multipart_data)
