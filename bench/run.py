@@ -283,26 +283,25 @@ def targets(rows: list[dict[str, Any]]) -> dict[str, Any]:
             return round(x / y, 2)
         return None
 
+    def at_least(value: float | None, bound: float) -> list[Any]:
+        return [value, value is not None and value >= bound]
+
     out: dict[str, Any] = {}
     for c in sorted({r["connections"] for r in rows}):
-        vs_ptb = ratio("tgserve-ptb", "ptb-run_webhook", c)
-        vs_conc = ratio("tgserve-ptb", "ptb-run_webhook-concurrent", c)
-        vs_ptb_aio = ratio("tgserve-ptb-aiohttp", "ptb-run_webhook", c)
-        vs_conc_aio = ratio("tgserve-ptb-aiohttp", "ptb-run_webhook-concurrent", c)
-        vs_aio = ratio("tgserve-aiogram", "aiogram-aiohttp", c)
-        ceiling = ratio("tgserve-plain", "noop-asgi", c, "ack_rate")
         lost = [r.get("lost") for r in rows if r["contender"].startswith("tgserve")]
         p99 = by.get(("tgserve-plain", c), {}).get("p99_ms")
+        conc = "ptb-run_webhook-concurrent"
         out[str(c)] = {
-            "ptb_vs_run_webhook": [vs_ptb, vs_ptb is not None and vs_ptb >= 2.0],
-            "ptb_vs_run_webhook_concurrent": [vs_conc, vs_conc is not None and vs_conc >= 1.3],
-            "ptb_aiohttp_vs_run_webhook": [vs_ptb_aio, vs_ptb_aio is not None and vs_ptb_aio >= 2],
-            "ptb_aiohttp_vs_run_webhook_concurrent": [
-                vs_conc_aio,
-                vs_conc_aio is not None and vs_conc_aio >= 1.3,
-            ],
-            "aiogram_vs_aiohttp": [vs_aio, vs_aio is not None and vs_aio >= 1.3],
-            "plain_ack_vs_noop": [ceiling, ceiling is not None and ceiling >= 0.6],
+            "ptb_vs_run_webhook": at_least(ratio("tgserve-ptb", "ptb-run_webhook", c), 2.0),
+            "ptb_vs_run_webhook_concurrent": at_least(ratio("tgserve-ptb", conc, c), 1.3),
+            "ptb_aiohttp_vs_run_webhook": at_least(
+                ratio("tgserve-ptb-aiohttp", "ptb-run_webhook", c), 2.0
+            ),
+            "ptb_aiohttp_vs_run_webhook_concurrent": at_least(
+                ratio("tgserve-ptb-aiohttp", conc, c), 1.3
+            ),
+            "aiogram_vs_aiohttp": at_least(ratio("tgserve-aiogram", "aiogram-aiohttp", c), 1.3),
+            "plain_ack_vs_noop": at_least(ratio("tgserve-plain", "noop-asgi", c, "ack_rate"), 0.6),
             "tgserve_lost": [sum(x or 0 for x in lost), all(x == 0 for x in lost)],
         }
         if c == 40:
@@ -343,7 +342,7 @@ def main() -> int:
     began = time.monotonic()
     logdir = Path(tempfile.mkdtemp(prefix="tgserve-bench-"))
     rows: list[dict[str, Any]] = []
-    rounds = 1
+    rounds = args.rounds or (1 if args.quick else 3)
     with open(logdir / "servers.log", "wb") as log:
         stub = Stub(log)
         try:
@@ -353,7 +352,6 @@ def main() -> int:
             ceiling_port = __import__("procs").free_port()
             ceiling = loadgen.ceiling(ceiling_port, max(1000, settings.updates * 2), 40)
             print(f"load generator ceiling: {ceiling['rate']:.0f} req/s", flush=True)
-            rounds = args.rounds or (1 if args.quick else 3)
             later = dataclasses.replace(settings, wrk_seconds=0.0, paced_updates=0)
             tries: dict[tuple[str, int], list[dict[str, Any]]] = {}
             for turn in range(rounds):  # interleaved, so a noisy minute hits one round of each
