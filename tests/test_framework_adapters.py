@@ -34,7 +34,7 @@ async def test_a_ptb_bot_on_httpx_gets_one_hint(
             builder = builder.request(AiohttpRequest())
         adapter = PTBBot(builder.build())
         with caplog.at_level(logging.INFO, "tgserve.ptb"):
-            await adapter.startup(server=True)
+            await adapter.startup(long_running=True)
             await adapter.shutdown()
     hints = [r for r in caplog.records if "AiohttpRequest" in r.getMessage()]
     assert len(hints) == (0 if aiohttp else 1)
@@ -74,7 +74,7 @@ async def _send_at_once(
         adapter = adapt(app, Config.load({"max_in_flight": LIMIT}, {}))
         assert isinstance(adapter, PTBBot)
         for _ in range(2):  # a restart (the WSGI host's loop thread) limits afresh
-            await adapter.startup(server=False)
+            await adapter.startup(long_running=False)
             bot: Bot = app.bot
             await asyncio.gather(
                 *(

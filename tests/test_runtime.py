@@ -13,9 +13,10 @@ import tgserve
 from tests.conftest import TOKEN
 from tgserve import runtime as runtime_module
 from tgserve.config import Config
-from tgserve.dispatch import Dispatcher, chat_key
+from tgserve.dispatch import ChatScheduler, chat_key
 from tgserve.gate import Request
 from tgserve.runtime import Runtime
+from tgserve.webhook import Webhook
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -42,8 +43,8 @@ def test_chat_key_covers_update_kinds() -> None:
     assert chat_key({"message": {"chat": {"id": "5"}}}) is None
 
 
-async def test_dispatcher_orders_chats_and_bounds_concurrency() -> None:
-    dispatcher = Dispatcher(max_concurrency=3)
+async def test_scheduler_orders_chats_and_bounds_concurrency() -> None:
+    scheduler = ChatScheduler(max_concurrency=3)
     log: list[tuple[int, int]] = []
     running = 0
     peak = 0
@@ -61,25 +62,25 @@ async def test_dispatcher_orders_chats_and_bounds_concurrency() -> None:
 
     for n in range(20):
         for chat in range(6):
-            dispatcher.submit(("chat", chat), job(chat, n))
-    assert await dispatcher.drain(10) == 0
+            scheduler.submit(("chat", chat), job(chat, n))
+    assert await scheduler.drain(10) == 0
     assert peak == 3
     for chat in range(6):
         assert [n for c, n in log if c == chat] == list(range(20))
-    assert dispatcher.pending == 0
+    assert scheduler.pending == 0
 
 
 async def test_drain_cancels_what_overruns_the_grace() -> None:
-    dispatcher = Dispatcher(max_concurrency=2)
+    scheduler = ChatScheduler(max_concurrency=2)
 
     async def forever() -> None:
         await asyncio.sleep(60)
 
     for chat in range(2):
         for _ in range(3):
-            dispatcher.submit(("chat", chat), forever)
-    assert await dispatcher.drain(0.05) == 6
-    assert not dispatcher.tasks and dispatcher.pending == 0
+            scheduler.submit(("chat", chat), forever)
+    assert await scheduler.drain(0.05) == 6
+    assert not scheduler.tasks and scheduler.pending == 0
 
 
 async def test_inline_waits_for_the_handler_and_sends_a_webhook_reply() -> None:
@@ -88,7 +89,7 @@ async def test_inline_waits_for_the_handler_and_sends_a_webhook_reply() -> None:
         return {"method": "sendMessage", "chat_id": 1, "text": "hi"}
 
     rt = runtime(handler, ack="inline")
-    response = await rt.handle(post(update(1)))
+    response = await Webhook(rt).handle(post(update(1)))
     assert response.status == 200
     assert json.loads(response.body)["method"] == "sendMessage"
     await rt.stop()
@@ -102,7 +103,7 @@ async def test_inline_timeout_answers_200_and_finishes_later() -> None:
         finished.set()
 
     rt = runtime(handler, ack="inline", inline_timeout=0.02)
-    response = await rt.handle(post(update(1)))
+    response = await Webhook(rt).handle(post(update(1)))
     assert response.status == 200 and not finished.is_set()
     await rt.stop()
     assert finished.is_set()
@@ -117,9 +118,9 @@ async def test_failures_are_isolated_and_acked_by_default() -> None:
             raise ValueError("boom")
 
     rt = runtime(handler, ack="inline")
-    assert (await rt.handle(post(update(1)))).status == 200
-    assert (await rt.handle(post(update(1)))).status == 200  # a re-send is a duplicate
-    assert (await rt.handle(post(update(2)))).status == 200
+    assert (await Webhook(rt).handle(post(update(1)))).status == 200
+    assert (await Webhook(rt).handle(post(update(1)))).status == 200  # a re-send is a duplicate
+    assert (await Webhook(rt).handle(post(update(2)))).status == 200
     assert seen == [1, 2] and rt.counts["failed"] == 1
     await rt.stop()
 
@@ -133,11 +134,11 @@ async def test_on_error_retry_answers_500_and_handles_the_resend(logwatch: Any) 
             raise ValueError("transient")
 
     rt = runtime(handler, ack="inline", on_error="retry")
-    first = await rt.handle(post(update(7)))
+    first = await Webhook(rt).handle(post(update(7)))
     assert first.status == 500 and json.loads(first.body)["ok"] is False
-    assert (await rt.handle(post(update(7)))).status == 200
+    assert (await Webhook(rt).handle(post(update(7)))).status == 200
     assert calls == [7, 7]
-    assert (await rt.handle(post(update(7)))).status == 200
+    assert (await Webhook(rt).handle(post(update(7)))).status == 200
     assert calls == [7, 7]
     assert "handler failed for update 7" in logwatch.text()
     await rt.stop()
@@ -150,7 +151,7 @@ async def test_start_is_once_under_concurrent_callers_and_stop_is_idempotent() -
         kind = "test"
         bot_id = "1"
 
-        async def startup(self, *, server: bool) -> None:
+        async def startup(self, *, long_running: bool) -> None:
             nonlocal starts
             starts += 1
             await asyncio.sleep(0.01)

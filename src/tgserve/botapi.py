@@ -75,7 +75,7 @@ class BotAPI:
         self.max_in_flight = max_in_flight
         self._slots = asyncio.Semaphore(max_in_flight)
         self._transport = open_transport(http, timeout, max_in_flight, client)
-        self.calls: Counter[str] = Counter()  # requests sent, by method (tgserve.metrics)
+        self.calls: Counter[str] = Counter()  # requests sent, by method (tgserve.tally)
         self.errors: Counter[tuple[str, str]] = Counter()  # (method, code or "network")
 
     @property
@@ -86,11 +86,6 @@ class BotAPI:
 
     def __repr__(self) -> str:
         return f"BotAPI(id={self.id}, api_url={self.api_url!r})"
-
-    def summary(self) -> dict[str, int]:
-        """Requests sent, failed, and answered 429, as ``GET {path}`` shows them."""
-        flood = sum(n for (_, code), n in self.errors.items() if code == "429")
-        return {"calls": sum(self.calls.values()), "errors": self.errors.total(), "429": flood}
 
     def file_url(self, file_path: str) -> str:
         """Where a file from ``getFile`` downloads from (holds the token: never log it)."""

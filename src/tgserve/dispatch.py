@@ -66,7 +66,7 @@ def chat_key(update: dict[str, Any]) -> ChatKey | None:
     return None
 
 
-class Dispatcher:
+class ChatScheduler:
     """Runs jobs in per-chat order under a concurrency bound; tracks every task it starts."""
 
     def __init__(self, max_concurrency: int) -> None:

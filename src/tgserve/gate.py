@@ -1,24 +1,26 @@
-"""The gate: what an HTTP request is, decided the same way for every host.
+"""The gate: what an HTTP request is, decided the same way for every host, without I/O.
 
-A host adapter builds a :class:`Request`, the runtime asks the gate what it is
-(an update, an info/health query, or an error :class:`Response`), and the host
-sends back the :class:`Response` it gets.
+Two steps: :meth:`Gate.check_head` judges what the head decides (route, method, IP,
+secret, declared size, content type) and either gives the verdict or asks for the body
+(:class:`ReadBody`); :meth:`Gate.check_body` judges the body the host read. A verdict is
+an :class:`Update`, a :class:`Query` (info, health, metrics), or an error :class:`Response`.
+:mod:`tgserve.webhook` answers it.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import enum
 import hmac
 import ipaddress
 import json
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any
 
 from tgserve.config import Config, Network
 
 SECRET_HEADER = "x-telegram-bot-api-secret-token"  # noqa: S105 - a header name
 JSON_HEADERS: tuple[tuple[str, str], ...] = (("content-type", "application/json"),)
-Query = Literal["info", "healthz", "readyz", "metrics"]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -65,6 +67,25 @@ class Update:
         return int(self.data["update_id"])
 
 
+class Query(enum.Enum):
+    """A request for what the runtime shows rather than an update."""
+
+    INFO = "info"  # GET {path}
+    HEALTHZ = "healthz"
+    READYZ = "readyz"
+    METRICS = "metrics"
+
+
+QUERY_PATHS = {"/healthz": Query.HEALTHZ, "/readyz": Query.READYZ, "/metrics": Query.METRICS}
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ReadBody:
+    """The head passed: read at most ``limit`` bytes of body, then :meth:`Gate.check_body`."""
+
+    limit: int
+
+
 Verdict = Update | Response | Query
 
 
@@ -74,19 +95,22 @@ class Gate:
     def __init__(self, config: Config) -> None:
         self.config = config
         self._secret = config.secret_token.encode() if config.secret_token else None
+        self._read_body = ReadBody(config.max_body_bytes)
+        self._too_big = error(413, f"body over {config.max_body_bytes} bytes")
 
-    def head(self, request: Request) -> Response | Query | None:
-        """Decide what can be decided before the body is read; ``None`` means read the body."""
+    def check_head(self, request: Request) -> ReadBody | Response | Query:
+        """Decide what can be decided before the body is read, or ask for the body."""
         path = request.path.rstrip("/") or "/"
         method = request.method.upper()
-        if path in ("/healthz", "/readyz", "/metrics"):
+        query = QUERY_PATHS.get(path)
+        if query is not None:
             if method not in ("GET", "HEAD"):
                 return error(405, "method not allowed", (("allow", "GET, HEAD"),))
-            return path[1:]  # type: ignore[return-value]
+            return query
         if path != self.config.path:
             return NOT_FOUND
         if method in ("GET", "HEAD"):
-            return "info"
+            return Query.INFO
         if method != "POST":
             return error(405, "method not allowed", (("allow", "GET, HEAD, POST"),))
         if self.config.allowed_ips and not self._ip_allowed(request):
@@ -102,20 +126,25 @@ class Gate:
             except ValueError:
                 return error(400, "bad content-length")
             if size > self.config.max_body_bytes:
-                return error(413, f"body over {self.config.max_body_bytes} bytes")
+                return self._too_big
         ctype = request.headers.get("content-type", "application/json").split(";")[0].strip()
         if ctype and ctype.lower() != "application/json" and not ctype.lower().endswith("+json"):
             return error(415, "content type must be application/json")
-        return None
+        return self._read_body
+
+    def check_body(self, body: bytes | Response | None) -> Update | Response:
+        """Judge the body a host read: ``None`` means it passed the limit, a
+        :class:`Response` is the host's own reason it could not be read."""
+        if body is None or isinstance(body, Response):
+            return self._too_big if body is None else body
+        if len(body) > self.config.max_body_bytes:
+            return self._too_big
+        return parse_update(body)
 
     def check(self, request: Request) -> Verdict:
-        """Decide what a whole request is."""
-        verdict = self.head(request)
-        if verdict is not None:
-            return verdict
-        if len(request.body) > self.config.max_body_bytes:
-            return error(413, f"body over {self.config.max_body_bytes} bytes")
-        return parse_update(request.body)
+        """Decide what a whole request (its body read already) is: both steps."""
+        verdict = self.check_head(request)
+        return self.check_body(request.body) if isinstance(verdict, ReadBody) else verdict
 
     def _ip_allowed(self, request: Request) -> bool:
         client = client_address(request, self.config.trusted_proxies)

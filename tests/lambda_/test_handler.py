@@ -52,7 +52,7 @@ def test_remaining_time_runs_out_then_the_update_is_handled_when_delivered_again
         assert 0.2 < took < 1.2, took  # answered before Lambda's own timeout
         assert bot.cancelled == [1001] and bot.handled == []
         runtime = handler.runtime
-        assert runtime.dispatcher.pending == 0 and runtime.dispatcher.running == 0
+        assert runtime.updates.scheduler.pending == 0 and runtime.updates.scheduler.running == 0
         assert runtime.counts["timed_out"] == 1
         again = handler(event, LocalContext(timeout=10))
         assert again["statusCode"] == 200

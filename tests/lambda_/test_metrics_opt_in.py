@@ -27,7 +27,7 @@ def scrape(handler: LambdaHandler) -> dict[str, Any]:
 
 def test_metrics_are_off_by_default_on_lambda() -> None:
     handler = tgserve.aws_lambda(ignore, token=TOKEN)
-    assert handler.runtime.metrics is None
+    assert handler.runtime.tally.latency is None and not handler.runtime.config.metrics
     assert scrape(handler)["statusCode"] == 404
 
 

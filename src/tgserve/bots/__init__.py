@@ -5,10 +5,10 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from tgserve.bots.base import BotAdapter
+from tgserve.bots.base import BotAdapter, PlainHandler, Target
 from tgserve.config import Config
 
-__all__ = ["BotAdapter", "adapt", "kind_of"]
+__all__ = ["BotAdapter", "PlainHandler", "Target", "adapt", "kind_of"]
 
 ACCEPTED = (
     "an async function handle(update: dict, bot: tgserve.BotAPI), "
@@ -30,11 +30,11 @@ def kind_of(target: Any) -> str | None:
     return None
 
 
-def adapt(target: Any, config: Config, *, bot: Any = None) -> BotAdapter:
-    """Wrap ``target`` in the adapter of its kind; a clear ``TypeError`` for anything else."""
-    if hasattr(target, "kind") and hasattr(target, "handle") and hasattr(target, "startup"):
-        adapter: BotAdapter = target
-        return adapter
+def adapt(bot_target: Target, config: Config, *, bot: Any = None) -> BotAdapter:
+    """Wrap ``bot_target`` in the adapter of its kind; a clear ``TypeError`` for anything else."""
+    if isinstance(bot_target, BotAdapter):
+        return bot_target
+    target: Any = bot_target  # which kind it is, is decided by class names below
     kind = kind_of(target)
     if kind == "ptb":
         from tgserve.bots.ptb import PTBBot

@@ -57,8 +57,8 @@ class AiogramBot:
             "bots": [self.bot],
         }
 
-    async def startup(self, *, server: bool) -> None:
-        if server:  # not on Lambda's cold start, where one call per request gains little
+    async def startup(self, *, long_running: bool) -> None:
+        if long_running:  # not on Lambda's cold start, where one call per request gains little
             keep_response_models()
         await self.dispatcher.emit_startup(**self._workflow())
 

@@ -27,7 +27,7 @@ class PlainBot:
         self.bot = bot
         self.bot_id = str(bot.id or "bot")
 
-    async def startup(self, *, server: bool) -> None:
+    async def startup(self, *, long_running: bool) -> None:
         return None
 
     async def shutdown(self) -> None:

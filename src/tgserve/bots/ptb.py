@@ -34,14 +34,14 @@ class PTBBot:
         """The bot's token (for getUpdates when polling); never log it."""
         return str(self.app.bot.token)
 
-    async def startup(self, *, server: bool) -> None:
+    async def startup(self, *, long_running: bool) -> None:
         request = self.app.bot.request
         if type(request) is HTTPXRequest and "do_request" not in vars(request):
             _limit_in_flight(request, self.max_in_flight)  # a subclass is left alone
         await self.app.initialize()
         if self.app.post_init:
             await self.app.post_init(self.app)
-        if server:
+        if long_running:
             await self.app.start()
             self._started = True
             if isinstance(request, HTTPXRequest):

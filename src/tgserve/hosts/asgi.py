@@ -8,9 +8,11 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from typing import Any
 
+from tgserve.bots import Target
 from tgserve.config import Config
-from tgserve.gate import Request, Response, Verdict, error, parse_update
+from tgserve.gate import Request, Response, error
 from tgserve.runtime import Runtime
+from tgserve.webhook import ReadBody, Webhook
 
 log = logging.getLogger("tgserve.asgi")
 # 400, not 408: DESIGN.md's status table is the contract; the request is incomplete.
@@ -30,7 +32,7 @@ class ASGIApp:
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
-        self._too_big = error(413, f"body over {runtime.config.max_body_bytes} bytes")
+        self.webhook = Webhook(runtime)
         self._keeper: asyncio.Task[None] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -76,25 +78,16 @@ class ASGIApp:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         client = scope.get("client")
         request = Request(scope["method"], path, headers, b"", client[0] if client else None)
-        head = self.runtime.gate.head(request)
-        verdict: Verdict
-        if head is not None:
-            verdict = head
-        else:
+        step = self.webhook.head(request)
+        if isinstance(step, ReadBody):
+            raw: bytes | Response | None
             try:
                 async with asyncio.timeout(self.body_timeout):
-                    body = await _read_body(receive, self.runtime.config.max_body_bytes)
+                    raw = await _read_body(receive, step.limit)
             except TimeoutError:
-                body, response = None, SLOW_BODY
-            else:
-                response = self._too_big
-            if body is None:
-                await self.runtime.answer(request, response)
-                await _send(send, response, scope["method"])
-                return
-            request = Request(request.method, path, headers, body, request.client)
-            verdict = parse_update(body)
-        response = await self.runtime.answer(request, verdict)
+                raw = SLOW_BODY
+            step = self.webhook.body(raw)
+        response = self.webhook.answer_now(step) or await self.webhook.answer(step)
         await _send(send, response, scope["method"])
 
 
@@ -134,7 +127,7 @@ async def _stop_at_loop_exit(runtime: Runtime) -> None:
         raise
 
 
-def asgi(target: Any, /, *, bot: Any = None, **options: Any) -> ASGIApp:
+def asgi(target: Target, /, *, bot: Any = None, **options: Any) -> ASGIApp:
     """An ASGI app serving ``target`` (a plain handler, PTB Application or aiogram Dispatcher)."""
     config = Config.load(options)
     return ASGIApp(Runtime(target, config, bot=bot, host="asgi"))

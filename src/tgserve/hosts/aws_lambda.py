@@ -20,10 +20,12 @@ import weakref
 from collections.abc import Coroutine
 from typing import Any
 
+from tgserve.bots import Target
 from tgserve.config import Config, ConfigError
-from tgserve.gate import Request, Response, Update, Verdict, error, parse_update
+from tgserve.gate import Request, Response, error
 from tgserve.hosts.lambda_events import EventError, EventSource, HttpV2, infer
 from tgserve.runtime import Runtime
+from tgserve.webhook import ReadBody, Webhook
 
 log = logging.getLogger("tgserve.aws_lambda")
 
@@ -38,6 +40,7 @@ class LambdaHandler:
 
     def __init__(self, runtime: Runtime, *, base_path: str = "", timeout_margin: float = 1.0):
         self.runtime = runtime
+        self.webhook = Webhook(runtime)
         self.base_path = base_path
         self.timeout_margin = timeout_margin
         self.cold = True
@@ -78,23 +81,13 @@ class LambdaHandler:
         except EventError as exc:
             log.warning("bad %s event: %s", source.name, exc)
             return source, "-", "-", error(400, f"bad event: {exc}")
-        gate = self.runtime.gate
         request = Request(incoming.method, incoming.path, incoming.headers, b"", incoming.client)
-        verdict: Verdict | None = gate.head(request)
-        if verdict is None:
-            body = _body(incoming.body, incoming.base64, self.runtime.config.max_body_bytes)
-            if isinstance(body, Response):
-                verdict = body
-            else:
-                request = Request(
-                    request.method, request.path, request.headers, body, request.client
-                )
-                verdict = parse_update(body)
-        if isinstance(verdict, Update):
-            deadline = self._deadline(context)
-            response = run(self.runtime.accept(verdict.data, deadline=deadline))
-        else:
-            response = run(self.runtime.answer(request, verdict))
+        step = self.webhook.head(request)
+        if isinstance(step, ReadBody):
+            step = self.webhook.body(_body(incoming.body, incoming.base64, step.limit))
+        # every answer runs on the loop, healthz too: a handler called from a running loop
+        # is refused the same way whatever the request
+        response = run(self.webhook.answer(step, deadline=self._deadline(context)))
         return source, incoming.method, incoming.path, response
 
     def _deadline(self, context: Any) -> float | None:
@@ -200,7 +193,7 @@ def _install_tagging() -> None:
 
 
 def aws_lambda(
-    target: Any,
+    target: Target,
     /,
     *,
     bot: Any = None,
@@ -225,7 +218,7 @@ def aws_lambda(
         )
     if timeout_margin < 0:
         raise ConfigError("timeout_margin must be at least 0")
-    runtime = Runtime(target, config, bot=bot, host="aws_lambda", server=False, consume=False)
+    runtime = Runtime(target, config, bot=bot, host="aws_lambda", long_running=False, consume=False)
     _install_tagging()
     handler = LambdaHandler(
         runtime, base_path=(base_path or "").rstrip("/"), timeout_margin=timeout_margin

@@ -16,9 +16,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from tgserve.botapi import BotAPI, NetworkError, TelegramError
+from tgserve.bots import Target
 from tgserve.config import Config
 from tgserve.dispatch import chat_key
 from tgserve.locks import open_lock
+from tgserve.locks.base import Lock
 from tgserve.locks.keeper import LockKeeper
 from tgserve.runtime import Runtime
 
@@ -43,7 +45,7 @@ class Poller:
         timeout: int = 30,
         limit: int = 100,
         delete_webhook: bool = False,
-        keeper_lock: Any = None,
+        keeper_lock: Lock | None = None,
     ) -> None:
         self.runtime = runtime
         self.api = api
@@ -230,7 +232,7 @@ async def serve_polling(
 
 
 def poll(
-    target: Any,
+    target: Target,
     /,
     *,
     bot: Any = None,
@@ -247,7 +249,7 @@ def poll(
     config = Config.load(options)
 
     async def main() -> None:
-        runtime = Runtime(target, config, bot=bot, host="polling", server=True)
+        runtime = Runtime(target, config, bot=bot, host="polling")
         await serve_polling(runtime, delete_webhook=delete_webhook, lock=lock, timeout=poll_timeout)
 
     asyncio.run(main())

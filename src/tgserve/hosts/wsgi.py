@@ -16,9 +16,11 @@ from http import HTTPStatus
 from typing import Any
 
 from tgserve import loopthread
+from tgserve.bots import Target
 from tgserve.config import Config
-from tgserve.gate import Request, Response, Verdict, error, parse_update
+from tgserve.gate import Query, Request, Response, Verdict, error
 from tgserve.runtime import Runtime
+from tgserve.webhook import ReadBody, Webhook
 
 log = logging.getLogger("tgserve.wsgi")
 
@@ -33,30 +35,34 @@ class WSGIApp:
     """A WSGI callable. ``call(environ)`` gives ``(status, headers, body)`` for a delegating
     view (Django); calling it as WSGI app serves the routes directly (Flask, gunicorn)."""
 
-    def __init__(self, target: Any, config: Config, *, bot: Any = None) -> None:
+    def __init__(self, target: Target, config: Config, *, bot: Any = None) -> None:
         self.target = target
         self.bot = bot
         self.config = config
         self._lock = threading.Lock()
-        self._runtime = Runtime(target, config, bot=bot, host="wsgi", server=True)
+        self._runtime = Runtime(target, config, bot=bot, host="wsgi")
+        self._webhook = Webhook(self._runtime)
         self._thread: loopthread.LoopThread | None = None
 
     @property
     def runtime(self) -> Runtime:
         """The runtime bound to this process's live loop thread (rebuilt after a fork or
         after the loop thread died, since the old one belongs to a dead loop)."""
+        return self._bound().runtime
+
+    def _bound(self) -> Webhook:
+        """The request path of the runtime bound to this process's live loop thread."""
         thread = loopthread.get()
         if self._thread is thread:
-            return self._runtime
+            return self._webhook
         with self._lock:
             if self._thread is not thread:
                 if self._thread is not None or self._runtime.loop is not None:
-                    self._runtime = Runtime(
-                        self.target, self.config, bot=self.bot, host="wsgi", server=True
-                    )
+                    self._runtime = Runtime(self.target, self.config, bot=self.bot, host="wsgi")
+                    self._webhook = Webhook(self._runtime)
                 loopthread.on_exit(self._runtime.stop, thread)
                 self._thread = thread
-        return self._runtime
+        return self._webhook
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         status, headers, body = self.call(environ)
@@ -74,23 +80,19 @@ class WSGIApp:
 
     def _respond(self, environ: Environ, given: bytes | None = None) -> Response:
         request = _request(environ)
-        gate = self._runtime.gate
-        verdict: Verdict | None = gate.head(request)
-        if verdict is None:
-            limit = self.config.max_body_bytes
-            body = _read_body(environ, limit) if given is None else given
-            if body is None or len(body) > limit:
-                return error(413, f"body over {self.config.max_body_bytes} bytes")
-            request = Request(request.method, request.path, request.headers, body, request.client)
-            verdict = parse_update(body)
-        if verdict == "healthz":
-            return Response(200, b'{"ok":true}')
-        if verdict == "readyz":
-            return self._ready(request)
+        webhook = self._webhook
+        verdict = webhook.head(request)
+        if isinstance(verdict, ReadBody):
+            raw = _read_body(environ, verdict.limit) if given is None else given
+            verdict = webhook.body(raw)
+        now = webhook.answer_now(verdict)
+        if now is not None:
+            return now
+        if verdict is Query.READYZ:
+            return self._ready(verdict)
         timeout = self.config.inline_timeout + SLACK if self.config.ack == "inline" else SLACK
         try:
-            runtime = self.runtime
-            return loopthread.run(runtime.answer(request, verdict), timeout)
+            return loopthread.run(self._bound().answer(verdict), timeout)
         except concurrent.futures.TimeoutError:
             log.warning("the loop thread did not answer within %.0fs", timeout)
             return error(503, "the bot's loop did not answer in time", (("retry-after", "1"),))
@@ -98,13 +100,13 @@ class WSGIApp:
             log.exception("request failed on the loop thread")
             return error(503, "the bot's loop could not take the request", (("retry-after", "1"),))
 
-    def _ready(self, request: Request) -> Response:
+    def _ready(self, verdict: Verdict) -> Response:
         thread = loopthread.peek()
         if thread is not None and not thread.alive:
             loopthread.get()  # restart it for the next request; this one reports the death
             return error(503, "the loop thread was dead; restarted")
         try:
-            return loopthread.run(self.runtime.answer(request, "readyz"), READY_TIMEOUT)
+            return loopthread.run(self._bound().answer(verdict), READY_TIMEOUT)
         except concurrent.futures.TimeoutError:
             return error(503, f"the loop did not answer within {READY_TIMEOUT:.0f}s")
         except Exception:
@@ -176,6 +178,6 @@ def _reason(status: int) -> str:
         return "Unknown"
 
 
-def wsgi(target: Any, /, *, bot: Any = None, **options: Any) -> WSGIApp:
+def wsgi(target: Target, /, *, bot: Any = None, **options: Any) -> WSGIApp:
     """A WSGI app serving ``target`` (a plain handler, PTB Application or aiogram Dispatcher)."""
     return WSGIApp(target, Config.load(options), bot=bot)

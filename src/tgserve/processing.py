@@ -1,0 +1,282 @@
+"""Update processing: dedup claim, per-chat dispatch, the ack policy, and settling the claim.
+
+:class:`Updates` is the runtime's update half; the runtime owns its lifecycle and calls
+:meth:`Updates.accept` (a webhook's update, answered by the ack mode) or
+:meth:`Updates.process` (polling: handled to completion).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import functools
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from tgserve.bots import BotAdapter
+from tgserve.config import Config
+from tgserve.dispatch import ChatScheduler, chat_key
+from tgserve.gate import OK, Response, error, json_response
+from tgserve.stores import Claim, QueueStore, Store
+from tgserve.tally import Tally
+
+if TYPE_CHECKING:
+    from tgserve.queueing import QueueWorker
+
+log = logging.getLogger("tgserve.runtime")
+
+UNSTORED = error(503, "could not store the update", (("retry-after", "1"),))
+BUSY = error(503, "too many pending updates", (("retry-after", "1"),))
+OUT_OF_TIME = error(503, "out of time; deliver the update again", (("retry-after", "1"),))
+DEADLINE_SLACK = 0.25  # seconds past a deadline to wait for a cancelled handler to let go
+
+Settle = Callable[[int], Awaitable[object]]
+
+
+@dataclasses.dataclass(slots=True)
+class Outcome:
+    """How one update's handling ended."""
+
+    update_id: int
+    ok: bool
+    reply: Any = None
+    seconds: float = 0.0
+    timed_out: bool = False
+    busy: bool = False  # not handled: another worker holds an unexpired claim on it
+
+
+class Updates:
+    """Claims each update in the store, runs it in its chat's order, and settles the claim."""
+
+    def __init__(
+        self,
+        adapter: BotAdapter,
+        config: Config,
+        store: Store,
+        tally: Tally,
+        *,
+        host: str,
+        max_pending: int,
+    ) -> None:
+        self.adapter = adapter
+        self.config = config
+        self.store = store
+        self.tally = tally
+        self.host = host
+        self.max_pending = max_pending
+        self.scheduler = ChatScheduler(config.max_concurrency)
+        self.worker: QueueWorker | None = None  # queue mode, when this process consumes
+        self._in_flight: set[int] = set()
+        self._renewer: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Begin renewing the leases of updates in a handler."""
+        self._renewer = asyncio.ensure_future(self._renew_leases())
+
+    async def stop(self, grace: float) -> int:
+        """Let handlers finish within ``grace``; cancel the rest; return how many were cut."""
+        cut = await self.scheduler.drain(grace)
+        if self.worker is not None:
+            cut += await self.worker.stop(grace)
+        if self._renewer is not None:
+            self._renewer.cancel()
+            await asyncio.gather(self._renewer, return_exceptions=True)
+        return cut
+
+    async def accept(self, update: dict[str, Any], *, deadline: float | None = None) -> Response:
+        """Dedup, dispatch and acknowledge one update by the ack mode.
+
+        ``deadline`` (inline mode, a ``loop.time()`` instant, replacing ``inline_timeout``):
+        a handler still running then is cancelled and its claim released, and the answer
+        is a 503 so that Telegram delivers the update again. For hosts that freeze the
+        process once they answer (AWS Lambda), where no work may outlive the request.
+        """
+        if self.config.ack == "queue":
+            return await self._enqueue(update)
+        if self.scheduler.pending >= self.max_pending:
+            return BUSY
+        if await self._claim(update) is not Claim.NEW:
+            return OK
+        if self.config.ack == "background":  # nobody waits for the outcome: no future
+            self.scheduler.submit(chat_key(update), functools.partial(self._handle, update))
+            return OK
+        future = self._submit(update, deadline)
+        if deadline is not None:
+            return await self._await_by(update, future, deadline)
+        try:
+            outcome = await asyncio.wait_for(asyncio.shield(future), self.config.inline_timeout)
+        except TimeoutError:
+            log.warning(
+                "update %d still running after %.1fs; answered 200, finishing in the background",
+                update["update_id"],
+                self.config.inline_timeout,
+            )
+            return OK
+        return self._inline_answer(outcome)
+
+    async def process(self, update: dict[str, Any]) -> Outcome:
+        """Dedup and handle one update to completion in its chat's order (polling)."""
+        claim = await self._claim(update)
+        if claim is not Claim.NEW:
+            return Outcome(int(update["update_id"]), True, busy=claim is Claim.BUSY)
+        return await self._submit(update)
+
+    async def timed_handle(self, update: dict[str, Any]) -> Any:
+        """Queue mode's worker calls the bot through this, for the handler-time metric."""
+        began = time.monotonic()
+        try:
+            return await self.adapter.handle(update)
+        finally:
+            self.tally.observe(time.monotonic() - began)
+
+    def _inline_answer(self, outcome: Outcome) -> Response:
+        if not outcome.ok and self.config.on_error == "retry":
+            return error(500, "handler failed; Telegram will deliver the update again")
+        if isinstance(outcome.reply, dict) and "method" in outcome.reply:
+            return json_response(200, outcome.reply)
+        return OK
+
+    async def _await_by(
+        self, update: dict[str, Any], future: asyncio.Future[Outcome], deadline: float
+    ) -> Response:
+        """Wait for an inline update until ``deadline``; past it the answer is a 503."""
+        timeout = deadline - asyncio.get_running_loop().time() + DEADLINE_SLACK
+        try:
+            outcome = await asyncio.wait_for(asyncio.shield(future), max(timeout, 0.0))
+        except TimeoutError:
+            log.warning(
+                "update %d did not let go at its deadline; answered 503", update["update_id"]
+            )
+            return OUT_OF_TIME
+        return OUT_OF_TIME if outcome.timed_out else self._inline_answer(outcome)
+
+    async def _enqueue(self, update: dict[str, Any]) -> Response:
+        """Queue mode: answer 200 once the update is stored durably (a duplicate is stored)."""
+        from tgserve.queueing import encode, queue_key
+
+        assert isinstance(self.store, QueueStore)
+        counts = self.tally.counts
+        counts["received"] += 1
+        try:
+            added = await self.store.enqueue(
+                int(update["update_id"]), queue_key(update), encode(update)
+            )
+        except Exception:
+            log.exception("could not store update %d", update["update_id"])
+            return UNSTORED
+        if not added:
+            counts["duplicates"] += 1
+        elif self.worker is not None:
+            self.worker.wake()
+        return OK
+
+    async def _claim(self, update: dict[str, Any]) -> Claim:
+        update_id = int(update["update_id"])
+        self.tally.counts["received"] += 1
+        claim = await self.store.claim(update_id, self.config.lease)
+        if claim is not Claim.NEW:
+            self.tally.counts["duplicates"] += 1
+            log.info("update %d is a duplicate (%s)", update_id, claim.value)
+        return claim
+
+    def _submit(
+        self, update: dict[str, Any], deadline: float | None = None
+    ) -> asyncio.Future[Outcome]:
+        future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+
+        async def job() -> None:
+            try:
+                outcome = await self._handle(update, deadline)
+            except BaseException:
+                future.cancel()
+                raise
+            future.set_result(outcome)
+
+        self.scheduler.submit(chat_key(update), job)
+        return future
+
+    async def _handle(self, update: dict[str, Any], deadline: float | None = None) -> Outcome:
+        update_id = int(update["update_id"])
+        if deadline is not None and asyncio.get_running_loop().time() >= deadline:
+            return await self._out_of_time(update_id, 0.0)
+        self._in_flight.add(update_id)
+        began = time.monotonic()
+        limit = None if deadline is None else asyncio.timeout_at(deadline)
+        try:
+            if limit is None:  # the common case; a timeout context costs ~10 us per update
+                reply = await self.adapter.handle(update)
+            else:
+                async with limit:
+                    reply = await self.adapter.handle(update)
+        except Exception:
+            seconds = time.monotonic() - began
+            if limit is not None and limit.expired():
+                return await self._out_of_time(update_id, seconds)
+            self.tally.counts["failed"] += 1
+            self.tally.observe(seconds)
+            log.exception(
+                "handler failed for update %d after %.0f ms",
+                update_id,
+                seconds * 1000,
+                extra=self._log_fields(update, seconds, "failed"),
+            )
+            if self.config.on_error == "retry":
+                await _settle(self.store.release, update_id)
+            else:
+                await _settle(self.store.done, update_id)
+            return Outcome(update_id, False, None, seconds)
+        finally:
+            self._in_flight.discard(update_id)
+        seconds = time.monotonic() - began
+        self.tally.counts["handled"] += 1
+        self.tally.observe(seconds)
+        await _settle(self.store.done, update_id)
+        if log.isEnabledFor(logging.DEBUG):  # the fields cost more than the call when off
+            log.debug(
+                "update %d handled in %.1f ms",
+                update_id,
+                seconds * 1000,
+                extra=self._log_fields(update, seconds, "handled"),
+            )
+        return Outcome(update_id, True, reply, seconds)
+
+    async def _out_of_time(self, update_id: int, seconds: float) -> Outcome:
+        """The deadline passed: the handler was cancelled (or never ran); release the claim."""
+        self.tally.counts["timed_out"] += 1
+        log.warning(
+            "update %d cancelled at its deadline after %.0f ms; released for redelivery",
+            update_id,
+            seconds * 1000,
+        )
+        await _settle(self.store.release, update_id)
+        return Outcome(update_id, False, None, seconds, timed_out=True)
+
+    def _log_fields(self, update: dict[str, Any], seconds: float, outcome: str) -> dict[str, Any]:
+        key = chat_key(update)
+        return {
+            "update_id": update["update_id"],
+            "chat_id": key[1] if key is not None and key[0] == "chat" else None,
+            "host": self.host,
+            "latency_ms": round(seconds * 1000, 1),
+            "outcome": outcome,
+        }
+
+    async def _renew_leases(self) -> None:
+        period = max(self.config.lease / 3, 0.05)
+        while True:
+            await asyncio.sleep(period)
+            if self._in_flight:
+                try:
+                    await self.store.renew(list(self._in_flight), self.config.lease)
+                except Exception:
+                    log.exception("lease renewal failed")
+
+
+async def _settle(action: Settle, update_id: int) -> None:
+    """Record an update's end in the store; a store error is logged, never raised."""
+    try:
+        await action(update_id)
+    except Exception:
+        log.exception("store could not record update %d", update_id)
