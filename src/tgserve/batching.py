@@ -15,7 +15,8 @@ class Batcher(Generic[T, R]):
 
     At most one ``write`` runs at a time; under load each one carries everything that
     arrived during the previous one, so a store sees few round trips; alone, an item
-    is written at once. A failed write fails every caller of that batch.
+    is written at once. A failed write fails every caller of that batch; a cancelled one
+    cancels them.
     """
 
     def __init__(self, write: Callable[[list[T]], Awaitable[Sequence[R]]]) -> None:
@@ -43,6 +44,11 @@ class Batcher(Generic[T, R]):
             except asyncio.CancelledError:
                 for _, future in batch:
                     future.cancel()
+                # those that arrived during the cancelled write were not in it: a new writer
+                # takes them now (callers cancelled with it, at a loop's end, leave none)
+                self._arrivals = [(i, f) for i, f in self._arrivals if not f.done()]
+                if self._arrivals:
+                    self._writer = asyncio.ensure_future(self._drain())
                 raise
             except Exception as exc:  # handed to every caller; this task itself never fails
                 for _, future in batch:

@@ -18,6 +18,7 @@ SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 # Telegram's published webhook source ranges.
 TELEGRAM_NETWORKS = ("149.154.160.0/20", "91.108.4.0/22")
 ACK_MODES: tuple[AckMode, ...] = ("inline", "background", "queue")
+RESERVED_PATHS = ("/healthz", "/readyz", "/metrics")  # tgserve's own routes, on every host
 
 
 class ConfigError(ValueError):
@@ -141,14 +142,18 @@ def _networks(name: str, value: Any) -> tuple[Network, ...]:
     return tuple(out)
 
 
+def _route(path: str) -> str:
+    return path.rstrip("/") or "/"
+
+
 def _validate(v: dict[str, Any]) -> dict[str, Any]:
     secret = v.get("secret_token")
     if secret is not None and not (isinstance(secret, str) and SECRET_RE.fullmatch(secret)):
         raise ConfigError("secret_token must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
     path = v.get("path", "/webhook")
-    if not isinstance(path, str) or not path.startswith("/") or path in ("/healthz", "/readyz"):
-        raise ConfigError("path must start with '/' and not be /healthz or /readyz")
-    v["path"] = path.rstrip("/") or "/"
+    if not isinstance(path, str) or not path.startswith("/") or _route(path) in RESERVED_PATHS:
+        raise ConfigError("path must start with '/' and not be " + ", ".join(RESERVED_PATHS))
+    v["path"] = _route(path)
     ack = v.get("ack", "background")
     if ack not in ACK_MODES:
         raise ConfigError(f"ack must be one of {', '.join(ACK_MODES)}, got {ack!r}")

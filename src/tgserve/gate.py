@@ -14,10 +14,10 @@ import enum
 import hmac
 import ipaddress
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from tgserve.config import Config, Network
+from tgserve.config import RESERVED_PATHS, Config, Network
 
 SECRET_HEADER = "x-telegram-bot-api-secret-token"  # noqa: S105 - a header name
 JSON_HEADERS: tuple[tuple[str, str], ...] = (("content-type", "application/json"),)
@@ -76,7 +76,7 @@ class Query(enum.Enum):
     METRICS = "metrics"
 
 
-QUERY_PATHS = {"/healthz": Query.HEALTHZ, "/readyz": Query.READYZ, "/metrics": Query.METRICS}
+QUERY_PATHS = dict(zip(RESERVED_PATHS, (Query.HEALTHZ, Query.READYZ, Query.METRICS), strict=True))
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -149,6 +149,18 @@ class Gate:
     def _ip_allowed(self, request: Request) -> bool:
         client = client_address(request, self.config.trusted_proxies)
         return client is not None and _in(client, self.config.allowed_ips)
+
+
+def header_map(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Headers by lower-case name; a repeated header's values joined with ``", "`` in order
+    (RFC 9110, 5.3). Every host builds its :class:`Request` headers by this one rule, so
+    the IP allow-list reads the same ``X-Forwarded-For`` list on each."""
+    out: dict[str, str] = {}
+    for name, value in pairs:
+        key = name.lower()
+        seen = out.get(key)
+        out[key] = value if seen is None else f"{seen}, {value}"
+    return out
 
 
 def parse_update(body: bytes) -> Update | Response:

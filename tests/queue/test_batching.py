@@ -62,3 +62,27 @@ async def test_a_cancelled_caller_does_not_break_the_batch() -> None:
     with pytest.raises(asyncio.CancelledError):
         await waiting
     await batcher.aclose()
+
+
+async def test_a_cancelled_write_leaves_no_later_caller_waiting() -> None:
+    started = asyncio.Event()
+    batches: list[list[int]] = []
+
+    async def write(items: list[int]) -> list[int]:
+        batches.append(items)
+        if len(batches) == 1:
+            started.set()
+            await asyncio.sleep(60)  # the first write hangs until it is cancelled
+        return [i * 10 for i in items]
+
+    batcher: Batcher[int, int] = Batcher(write)
+    first = asyncio.ensure_future(batcher.submit(1))
+    await started.wait()
+    second = asyncio.ensure_future(batcher.submit(2))  # arrives during the first write
+    await asyncio.sleep(0)
+    assert batcher._writer is not None
+    batcher._writer.cancel()
+    assert await asyncio.wait_for(second, 2) == 20  # no third submit needed
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    assert batches == [[1], [2]]

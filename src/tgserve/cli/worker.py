@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import signal
 import sys
 from collections.abc import Callable
 from typing import Any
 
 from tgserve.cli.target import TargetError, load_target
 from tgserve.config import Config, ConfigError
+from tgserve.signals import stop_signals
 
 
 def register(sub: Any) -> None:
@@ -65,15 +65,10 @@ async def work(target: Any, bot: Any, config: Config) -> int:
     from tgserve.runtime import Runtime
 
     runtime = Runtime(target, config, bot=bot, host="worker", long_running=False)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    try:
-        await runtime.start()
-        await stop.wait()
-    finally:
-        await runtime.stop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.remove_signal_handler(sig)
+    async with stop_signals() as stop:
+        try:
+            await runtime.start()
+            await stop.wait()
+        finally:
+            await runtime.stop()
     return 0

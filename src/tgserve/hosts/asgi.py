@@ -10,7 +10,7 @@ from typing import Any
 
 from tgserve.bots import Target
 from tgserve.config import Config
-from tgserve.gate import Request, Response, error
+from tgserve.gate import Request, Response, error, header_map
 from tgserve.runtime import Runtime
 from tgserve.webhook import ReadBody, Webhook
 
@@ -75,7 +75,9 @@ class ASGIApp:
         root = scope.get("root_path", "")
         if root and path.startswith(root):
             path = path[len(root) :] or "/"
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        headers = header_map(
+            (k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]
+        )
         client = scope.get("client")
         request = Request(scope["method"], path, headers, b"", client[0] if client else None)
         step = self.webhook.head(request)

@@ -13,7 +13,7 @@ import http
 from collections.abc import Mapping
 from typing import Any, ClassVar, Protocol
 
-from tgserve.gate import Response
+from tgserve.gate import Response, header_map
 
 
 class EventError(ValueError):
@@ -59,17 +59,18 @@ def _text(event: Mapping[str, Any], key: str, where: str = "") -> str:
 
 
 def _headers(event: Mapping[str, Any]) -> dict[str, str]:
-    """Lower-case names; repeated headers joined with ', ' (multiValueHeaders win)."""
+    """By the core's one rule (:func:`~tgserve.gate.header_map`); multiValueHeaders win."""
     multi = event.get("multiValueHeaders")
     if isinstance(multi, Mapping) and multi:
-        out: dict[str, str] = {}
-        for name, values in multi.items():
-            items = values if isinstance(values, list) else [values]
-            joined = ", ".join(str(v) for v in items if v is not None)
-            key = str(name).lower()
-            out[key] = f"{out[key]}, {joined}" if key in out else joined
-        return out
-    return {str(k).lower(): str(v) for k, v in _dict(event.get("headers")).items() if v is not None}
+        return header_map(
+            (str(name), str(v))
+            for name, values in multi.items()
+            for v in (values if isinstance(values, list) else [values])
+            if v is not None
+        )
+    return header_map(
+        (str(k), str(v)) for k, v in _dict(event.get("headers")).items() if v is not None
+    )
 
 
 def _incoming(

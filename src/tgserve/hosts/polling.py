@@ -10,8 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import signal
-import threading
 from collections.abc import Iterable
 from typing import Any
 
@@ -22,12 +20,15 @@ from tgserve.dispatch import chat_key
 from tgserve.locks import open_lock
 from tgserve.locks.base import Lock
 from tgserve.locks.keeper import LockKeeper
+from tgserve.processing import Outcome
 from tgserve.runtime import Runtime
+from tgserve.signals import stop_signals
 
 log = logging.getLogger("tgserve.polling")
 
 BACKOFF_START = 0.5
 BACKOFF_MAX = 30.0
+MAX_ATTEMPTS = 5  # with on_error="retry", as queue mode (tgserve.queueing.MAX_ATTEMPTS)
 
 
 class PollingError(RuntimeError):
@@ -54,6 +55,7 @@ class Poller:
         self.delete_webhook = delete_webhook
         self.offset: int | None = None
         self.batches = 0
+        self._attempts: dict[int, int] = {}  # failed attempts of updates to retry
         self._stop = asyncio.Event()
         self._interrupt = asyncio.Event()
         self.keeper = LockKeeper(keeper_lock, self._interrupt.set) if keeper_lock else None
@@ -147,7 +149,7 @@ class Poller:
 
     async def _handle(self, updates: list[dict[str, Any]]) -> None:
         """Handle a batch (chats concurrently, each chat in order), then advance the offset
-        to after it, or to the first update that is still claimed elsewhere."""
+        to after it, or to the first update that is claimed elsewhere or to be retried."""
         held_back: list[int] = []
 
         async def chat(items: list[dict[str, Any]]) -> None:
@@ -158,18 +160,32 @@ class Poller:
                     log.exception("could not process update %s", update.get("update_id"))
                     held_back.append(int(update["update_id"]))
                     return
-                if outcome.busy:
+                if outcome.busy or self._retries(outcome):
                     held_back.append(outcome.update_id)
-                    return
+                    return  # the chat's later updates wait behind it: its order holds
 
         await asyncio.gather(*(chat(items) for items in _by_chat(updates)))
         self.batches += 1
         if held_back:
             self.offset = max(min(held_back), self.offset or 0) or None
-            log.info("update %d is claimed elsewhere; polling it again shortly", min(held_back))
+            log.info("update %d is held back; polling it again shortly", min(held_back))
             await self._pause(min(1.0, max(self.runtime.config.lease / 4, 0.05)))
             return
         self.offset = max(int(u["update_id"]) for u in updates) + 1
+
+    def _retries(self, outcome: Outcome) -> bool:
+        """``on_error="retry"``: a failed update is fetched and handled again, at most
+        ``MAX_ATTEMPTS`` times in all, as Telegram redelivers a webhook's 500."""
+        if outcome.ok or self.runtime.config.on_error != "retry":
+            self._attempts.pop(outcome.update_id, None)
+            return False
+        attempt = self._attempts.get(outcome.update_id, 0) + 1
+        if attempt >= MAX_ATTEMPTS:
+            self._attempts.pop(outcome.update_id, None)
+            log.error("update %d failed %d times; dropped", outcome.update_id, attempt)
+            return False
+        self._attempts[outcome.update_id] = attempt
+        return True
 
     async def _commit(self) -> None:
         """Confirm the handled updates to Telegram (a getUpdates that returns at once)."""
@@ -217,18 +233,8 @@ async def serve_polling(
     poller = Poller(
         runtime, api, timeout=timeout, delete_webhook=delete_webhook, keeper_lock=keeper_lock
     )
-    loop = asyncio.get_running_loop()
-    signals = (signal.SIGINT, signal.SIGTERM)
-    handled = threading.current_thread() is threading.main_thread()
-    if handled:
-        for sig in signals:
-            loop.add_signal_handler(sig, poller.stop)
-    try:
+    async with stop_signals(poller.stop):
         await poller.run()
-    finally:
-        if handled:
-            for sig in signals:
-                loop.remove_signal_handler(sig)
 
 
 def poll(

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
+from tgserve.schemes import load
 from tgserve.stores.base import Claim, Store
 from tgserve.stores.queue import Job, Queue, QueueStats, QueueStore
 
@@ -22,15 +20,6 @@ __all__ = ["BACKENDS", "Claim", "Job", "Queue", "QueueStats", "QueueStore", "Sto
 
 def open_store(url: str, *, namespace: str = "tgserve", ttl: float = 24 * 3600.0) -> Store:
     """Build (not yet open) the store a URL names, e.g. ``memory://`` or ``sqlite:///bot.db``."""
-    scheme = url.split("://", 1)[0].lower()
-    scheme = scheme.split("+", 1)[0]
-    if scheme == "postgres":
-        scheme = "postgresql"
-    target = BACKENDS.get(scheme)
-    if target is None:
-        known = ", ".join(f"{s}://" for s in sorted(BACKENDS))
-        raise ValueError(f"unknown store scheme {scheme!r}; known: {known}")
-    module, _, attr = target.partition(":")
-    factory: Any = getattr(importlib.import_module(module), attr)
+    factory = load(BACKENDS, url, "store")
     store: Store = factory(url, namespace=namespace, ttl=ttl)
     return store

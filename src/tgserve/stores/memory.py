@@ -22,7 +22,8 @@ class _Chat:
 
 
 class MemoryStore:
-    """Update ids in a dict, oldest first; ``max_entries`` bounds memory.
+    """Update ids in a dict, oldest first; ``max_entries`` bounds the finished ones (an
+    update still queued is kept until it is finished, whatever the bound).
 
     Its queue lives in the process: it survives nothing, and suits tests and one
     process that wants ``ack="queue"`` semantics without a durable store.
@@ -34,6 +35,7 @@ class MemoryStore:
         # update_id -> (lease expiry or _DONE, time the record was written)
         self._records: OrderedDict[int, tuple[float, float]] = OrderedDict()
         self._chats: dict[str, _Chat] = {}
+        self._queued: set[int] = set()  # in a chat's queue: never evicted by max_entries
         self._attempts: dict[int, int] = {}
 
     async def open(self) -> None:
@@ -69,10 +71,13 @@ class MemoryStore:
 
     async def enqueue(self, update_id: int, chat: str, payload: bytes) -> bool:
         now = time.monotonic()
+        if update_id in self._queued:
+            return False
         record = self._records.get(update_id)
         if record is not None and (record[0] != _DONE or now - record[1] < self.ttl):
             return False
         self._put(update_id, now + 1e12, now)  # held until finished
+        self._queued.add(update_id)
         entry = self._chats.setdefault(chat, _Chat({}))
         entry.pending[update_id] = (payload, now)
         return True
@@ -111,6 +116,7 @@ class MemoryStore:
         if entry is None:
             return False
         entry.pending.pop(job.update_id, None)
+        self._queued.discard(job.update_id)
         self._attempts.pop(job.update_id, None)
         entry.token, entry.lease_until = None, 0.0
         if not entry.pending:
