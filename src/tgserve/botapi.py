@@ -84,6 +84,11 @@ class BotAPI:
         head = self._token.split(":", 1)[0]
         return int(head) if head.isdigit() else None
 
+    @property
+    def token(self) -> str:
+        """The bot token (never log it)."""
+        return self._token
+
     def __repr__(self) -> str:
         return f"BotAPI(id={self.id}, api_url={self.api_url!r})"
 

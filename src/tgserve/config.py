@@ -32,6 +32,7 @@ class Config:
     token: str | None = None
     api_url: str = "https://api.telegram.org"
     secret_token: str | None = None
+    previous_secret_token: str | None = None  # accepted too while a rotation is under way
     path: str = "/webhook"
     ack: AckMode = "background"
     store: str = "memory://"
@@ -51,6 +52,9 @@ class Config:
     metrics: bool = True
     lock: str | None = None
     gc_freeze: bool = True  # once started, exempt what start-up built from the GC's scans
+    webhook_url: str | None = None  # registered at start by one process (tgserve.webhook_setup)
+    allowed_updates: tuple[str, ...] | None = None  # None: derived from the bot
+    webhook_max_connections: int | None = None  # None: Telegram's default, 40
 
     @classmethod
     def load(
@@ -90,6 +94,7 @@ ENV_VARS: dict[str, str] = {
     "token": "TELEGRAM_BOT_TOKEN",
     "api_url": "TGSERVE_API_URL",
     "secret_token": "TGSERVE_SECRET_TOKEN",
+    "previous_secret_token": "TGSERVE_PREVIOUS_SECRET_TOKEN",
     "path": "TGSERVE_PATH",
     "ack": "TGSERVE_ACK",
     "store": "TGSERVE_STORE",
@@ -106,6 +111,9 @@ ENV_VARS: dict[str, str] = {
     "lock": "TGSERVE_LOCK",
     "metrics": "TGSERVE_METRICS",
     "gc_freeze": "TGSERVE_GC_FREEZE",
+    "webhook_url": "TGSERVE_WEBHOOK_URL",
+    "allowed_updates": "TGSERVE_ALLOWED_UPDATES",
+    "webhook_max_connections": "TGSERVE_WEBHOOK_MAX_CONNECTIONS",
 }
 
 
@@ -147,9 +155,9 @@ def _route(path: str) -> str:
 
 
 def _validate(v: dict[str, Any]) -> dict[str, Any]:
-    secret = v.get("secret_token")
-    if secret is not None and not (isinstance(secret, str) and SECRET_RE.fullmatch(secret)):
-        raise ConfigError("secret_token must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+    from tgserve.webhook_setup.options import check_secrets, check_webhook
+
+    check_secrets(v)
     path = v.get("path", "/webhook")
     if not isinstance(path, str) or not path.startswith("/") or _route(path) in RESERVED_PATHS:
         raise ConfigError("path must start with '/' and not be " + ", ".join(RESERVED_PATHS))
@@ -167,6 +175,7 @@ def _validate(v: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(api_url, str) or not api_url.startswith(("http://", "https://")):
         raise ConfigError("api_url must be an http:// or https:// URL")
     v["api_url"] = api_url.rstrip("/")
+    check_webhook(v)
     for name in ("max_concurrency", "max_in_flight", "max_body_bytes"):
         if name in v:
             v[name] = _number(name, v[name], int, 1)

@@ -97,6 +97,7 @@ class Gate:
         self._secret = config.secret_token.encode() if config.secret_token else None
         self._read_body = ReadBody(config.max_body_bytes)
         self._too_big = error(413, f"body over {config.max_body_bytes} bytes")
+        self._previous = (config.previous_secret_token or "").encode()  # during a rotation
 
     def check_head(self, request: Request) -> ReadBody | Response | Query:
         """Decide what can be decided before the body is read, or ask for the body."""
@@ -117,7 +118,9 @@ class Gate:
             return error(403, "client address not allowed")
         if self._secret is not None:
             given = request.headers.get(SECRET_HEADER, "").encode("utf-8", "replace")
-            if not hmac.compare_digest(given, self._secret):
+            if not hmac.compare_digest(given, self._secret) and not (
+                self._previous and hmac.compare_digest(given, self._previous)
+            ):
                 return error(401, "wrong or missing secret token")
         length = request.headers.get("content-length")
         if length is not None:

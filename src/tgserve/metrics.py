@@ -107,3 +107,7 @@ class _Collector:
         yield calls
         yield errors
         yield flood
+        if snap.webhook is not None:
+            from tgserve.webhook_setup.health import metric_families
+
+            yield from metric_families(snap.webhook)

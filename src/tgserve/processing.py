@@ -19,6 +19,7 @@ from tgserve.bots import BotAdapter
 from tgserve.config import Config
 from tgserve.dispatch import ChatScheduler, chat_key
 from tgserve.gate import OK, Response, error, json_response
+from tgserve.store_health import StoreHealth
 from tgserve.stores import Claim, QueueStore, Store
 from tgserve.tally import Tally
 
@@ -28,6 +29,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("tgserve.runtime")
 
 UNSTORED = error(503, "could not store the update", (("retry-after", "1"),))
+STORE_DOWN = error(
+    503, "the store cannot be reached; deliver the update again", (("retry-after", "5"),)
+)
 BUSY = error(503, "too many pending updates", (("retry-after", "1"),))
 OUT_OF_TIME = error(503, "out of time; deliver the update again", (("retry-after", "1"),))
 DEADLINE_SLACK = 0.25  # seconds past a deadline to wait for a cancelled handler to let go
@@ -70,6 +74,7 @@ class Updates:
         self.worker: QueueWorker | None = None  # queue mode, when this process consumes
         self._in_flight: set[int] = set()
         self._renewer: asyncio.Task[None] | None = None
+        self.store_health = StoreHealth(store, config.public()["store"])
 
     def start(self) -> None:
         """Begin renewing the leases of updates in a handler."""
@@ -97,7 +102,13 @@ class Updates:
             return await self._enqueue(update)
         if self.scheduler.pending >= self.max_pending:
             return BUSY
-        if await self._claim(update) is not Claim.NEW:
+        try:
+            claim = await self._claim(update)
+        except Exception as exc:  # the store went away: Telegram delivers it again later
+            self.store_health.failed(exc, f"claim of update {update['update_id']}")
+            return STORE_DOWN
+        self.store_health.succeeded()
+        if claim is not Claim.NEW:
             return OK
         if self.config.ack == "background":  # nobody waits for the outcome: no future
             self.scheduler.submit(chat_key(update), functools.partial(self._handle, update))
@@ -163,9 +174,10 @@ class Updates:
             added = await self.store.enqueue(
                 int(update["update_id"]), queue_key(update), encode(update)
             )
-        except Exception:
-            log.exception("could not store update %d", update["update_id"])
+        except Exception as exc:
+            self.store_health.failed(exc, f"enqueue of update {update['update_id']}")
             return UNSTORED
+        self.store_health.succeeded()
         if not added:
             counts["duplicates"] += 1
         elif self.worker is not None:
@@ -223,16 +235,16 @@ class Updates:
                 extra=self._log_fields(update, seconds, "failed"),
             )
             if self.config.on_error == "retry":
-                await _settle(self.store.release, update_id)
+                await self._settle(self.store.release, update_id)
             else:
-                await _settle(self.store.done, update_id)
+                await self._settle(self.store.done, update_id)
             return Outcome(update_id, False, None, seconds)
         finally:
             self._in_flight.discard(update_id)
         seconds = time.monotonic() - began
         self.tally.counts["handled"] += 1
         self.tally.observe(seconds)
-        await _settle(self.store.done, update_id)
+        await self._settle(self.store.done, update_id)
         if log.isEnabledFor(logging.DEBUG):  # the fields cost more than the call when off
             log.debug(
                 "update %d handled in %.1f ms",
@@ -250,7 +262,7 @@ class Updates:
             update_id,
             seconds * 1000,
         )
-        await _settle(self.store.release, update_id)
+        await self._settle(self.store.release, update_id)
         return Outcome(update_id, False, None, seconds, timed_out=True)
 
     def _log_fields(self, update: dict[str, Any], seconds: float, outcome: str) -> dict[str, Any]:
@@ -270,13 +282,13 @@ class Updates:
             if self._in_flight:
                 try:
                     await self.store.renew(list(self._in_flight), self.config.lease)
-                except Exception:
-                    log.exception("lease renewal failed")
+                except Exception as exc:
+                    self.store_health.failed(exc, "lease renewal")
 
-
-async def _settle(action: Settle, update_id: int) -> None:
-    """Record an update's end in the store; a store error is logged, never raised."""
-    try:
-        await action(update_id)
-    except Exception:
-        log.exception("store could not record update %d", update_id)
+    async def _settle(self, action: Settle, update_id: int) -> None:
+        """Record an update's end in the store; a store error is logged (one line), never
+        raised: the claim's lease lapses and a redelivery may handle the update again."""
+        try:
+            await action(update_id)
+        except Exception as exc:
+            self.store_health.failed(exc, f"recording update {update_id}")

@@ -30,7 +30,10 @@ async def _readyz(runtime: Runtime) -> Response:
     if runtime.state == "new":
         await runtime.try_start()
     ready = await runtime.ready()
-    return json_response(200 if ready else 503, {"ok": ready, "state": runtime.state})
+    health = runtime.updates.store_health
+    store = await health.probe() if ready else health.reachable
+    payload = {"ok": ready and store, "state": runtime.state, "store_reachable": store}
+    return json_response(200 if ready and store else 503, payload)
 
 
 async def _info(runtime: Runtime) -> Response:

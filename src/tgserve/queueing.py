@@ -21,6 +21,7 @@ from typing import Any
 
 from tgserve.batching import Batcher
 from tgserve.dispatch import chat_key
+from tgserve.store_health import brief
 from tgserve.stores.queue import Job, QueueStats, QueueStore
 
 log = logging.getLogger("tgserve.queue")
@@ -111,8 +112,8 @@ class QueueWorker:
             self._stats_at = loop.time()
             try:
                 self.stats = await self.queue.stats()
-            except Exception:
-                log.exception("queue stats failed")
+            except Exception as exc:
+                log.warning("queue stats failed (%s)", brief(exc))
         return self.stats
 
     async def stop(self, grace: float) -> int:
@@ -148,15 +149,21 @@ class QueueWorker:
 
     async def _take_loop(self) -> None:
         idle = POLL_MIN
+        failing = False
         while not self._stopping:
             free = self.concurrency - len(self._jobs)
             jobs: list[Job] = []
             if free > 0:
                 try:
                     jobs = await self.queue.take(min(free, TAKE_BATCH), self.lease)
-                except Exception:
-                    log.exception("taking from the queue failed; trying again in 1 s")
-                    idle = 1.0
+                except Exception as exc:  # one line per outage, not one a second
+                    if not failing:
+                        log.warning("taking from the queue failed (%s); retrying", brief(exc))
+                    failing, idle = True, 1.0
+                else:
+                    if failing:
+                        log.warning("taking from the queue works again")
+                    failing = False
             if self._stopping:
                 for job in jobs:
                     await self._hand_back(job)
@@ -204,7 +211,12 @@ class QueueWorker:
         finally:
             _delivery.reset(token)
         self._held.pop(job.update_id, None)
-        if not await self._finishes.submit(job):
+        try:
+            finished = await self._finishes.submit(job)
+        except Exception as exc:  # the store went away: the lease lapses, it may run again
+            log.warning("update %d handled but not marked done (%s)", job.update_id, brief(exc))
+            return
+        if not finished:
             self.counts["lease_lost"] += 1
             log.warning(
                 "update %d: lease lapsed before it finished; another worker has it", job.update_id
@@ -217,8 +229,8 @@ class QueueWorker:
             jobs = list(self._held.values())
             try:
                 lost = await self.queue.extend(jobs, self.lease)
-            except Exception:
-                log.exception("lease renewal failed")
+            except Exception as exc:
+                log.warning("lease renewal failed (%s)", brief(exc))
                 continue
             for job in lost:
                 if self._held.get(job.update_id) is job:  # not finished meanwhile

@@ -25,6 +25,7 @@ from tgserve.tally import BotAPICounts, Snapshot, Tally
 
 if TYPE_CHECKING:  # queue mode's worker is imported only when used: a lighter cold start
     from tgserve.queueing import QueueWorker
+    from tgserve.webhook_setup.registrar import Registrar
 
 log = logging.getLogger("tgserve.runtime")
 
@@ -57,11 +58,15 @@ class Runtime:
     ) -> None:
         from tgserve import redact
 
-        redact.install(config.token, config.secret_token)
+        redact.install(config.token, config.secret_token, config.previous_secret_token)
         self.config = config
         self.host = host
         self.long_running = long_running
         self.adapter: BotAdapter = adapt(target, config, bot=bot)
+        if long_running:  # several workers, each with its own memory:// store, are refused
+            from tgserve.workers import refuse_several_workers
+
+            refuse_several_workers(config, self.adapter.bot_id, host)
         self.store: Store = open_store(
             config.store, namespace=self.adapter.bot_id, ttl=config.dedup_ttl
         )
@@ -74,6 +79,7 @@ class Runtime:
         self._start_task: asyncio.Task[None] | None = None
         self._stop_task: asyncio.Task[None] | None = None
         self.last_queue_stats: QueueStats | None = None
+        self.webhook: Registrar | None = None  # with webhook_url: registers and watches it
         if config.ack == "queue":
             if not isinstance(self.store, QueueStore):
                 raise ValueError(f"ack='queue' needs a store with a queue, not {config.store!r}")
@@ -127,6 +133,10 @@ class Runtime:
         self.updates.start()
         if self.worker is not None:
             await self.worker.start()
+        if self.config.webhook_url is not None:
+            from tgserve.webhook_setup.hook import start_registrar
+
+            self.webhook = await start_registrar(self)
         if self.config.gc_freeze:
             _freeze_gc_once()
         self.state = "running"
@@ -169,6 +179,8 @@ class Runtime:
         cut = await self.updates.stop(grace)
         if cut:
             log.warning("stopped with %d update(s) unfinished after %.1fs grace", cut, grace)
+        if self.webhook is not None:
+            await self.webhook.stop()  # never deleteWebhook: the processes that stay need it
         if started:
             try:
                 await self.adapter.shutdown()
@@ -251,6 +263,7 @@ class Runtime:
             botapi=BotAPICounts(dict(bot.calls), dict(bot.errors))
             if isinstance(bot, BotAPI)
             else None,
+            webhook=self.webhook.info() if self.webhook is not None else None,
         )
 
     def info(self) -> dict[str, Any]:

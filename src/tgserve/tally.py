@@ -93,6 +93,7 @@ class Snapshot:
     queue: QueueStats | None  # queue mode: the last stats read
     consuming: bool | None  # queue mode: whether this process takes from the queue
     botapi: BotAPICounts | None  # plain bots: tgserve's own client
+    webhook: Mapping[str, Any] | None = None  # with webhook_url: tgserve.webhook_setup
 
     def info(self, public: Mapping[str, Any]) -> dict[str, Any]:
         """What ``GET {path}`` shows, with ``public`` (the options, no secret) merged in."""
@@ -117,4 +118,6 @@ class Snapshot:
             out["queue"] = queue
         if self.botapi is not None:
             out["botapi"] = self.botapi.summary()
+        if self.webhook is not None:
+            out["webhook"] = dict(self.webhook)
         return out

@@ -37,6 +37,14 @@ class HostClient(Protocol):
 HostFactory = Callable[[Any, dict[str, Any]], contextlib.AbstractAsyncContextManager[HostClient]]
 
 
+def one_connection(url: str) -> httpx.AsyncClient:
+    """A client that sends every request of a test over one keep-alive connection, so a
+    host that breaks the connection (an unread body, a missing ``Connection: close``)
+    fails the next request."""
+    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+    return httpx.AsyncClient(base_url=url, limits=limits)
+
+
 class HttpxClient:
     def __init__(self, client: httpx.AsyncClient) -> None:
         self.client = client
@@ -62,7 +70,7 @@ async def asgi_in_process(target: Any, options: dict[str, Any]) -> AsyncIterator
 async def asgi_uvicorn(target: Any, options: dict[str, Any]) -> AsyncIterator[HostClient]:
     """The ASGI app under a real uvicorn socket, with lifespan."""
     app = tgserve.asgi(target, **options)
-    async with serve(app) as url, httpx.AsyncClient(base_url=url) as client:
+    async with serve(app) as url, one_connection(url) as client:
         yield HttpxClient(client)
 
 

@@ -128,6 +128,8 @@ async def test_refusals(
         assert payload["ok"] is False and isinstance(payload["error"], str)
         assert SECRET not in reply.body.decode()
     assert recorder.seen == []
+    follow = await client.request("GET", "/healthz")  # on the same keep-alive connection
+    assert follow.status == 200
 
 
 async def test_ip_allow_list(host: str) -> None:

@@ -9,10 +9,8 @@ import threading
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
-
 import tgserve
-from tests.contract.hosts import HostClient, HttpxClient, Reply
+from tests.contract.hosts import HostClient, HttpxClient, Reply, one_connection
 from tgserve.hosts.wsgi import WSGIApp
 
 
@@ -65,14 +63,17 @@ async def open_wsgi(
         if not server:
             yield WSGIClient(app)
             return
-        from werkzeug.serving import make_server
+        from werkzeug.serving import WSGIRequestHandler, make_server
 
-        httpd = make_server("127.0.0.1", 0, app, threaded=True)
+        class KeepAlive(WSGIRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+        httpd = make_server("127.0.0.1", 0, app, threaded=True, request_handler=KeepAlive)
         thread = threading.Thread(target=httpd.serve_forever, daemon=True)
         thread.start()
         try:
             url = f"http://127.0.0.1:{httpd.server_port}"
-            async with httpx.AsyncClient(base_url=url) as client:
+            async with one_connection(url) as client:
                 yield HttpxClient(client)
         finally:
             httpd.shutdown()

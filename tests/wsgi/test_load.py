@@ -125,10 +125,11 @@ def start(server: str, kind: str, api_url: str, log: Path, **env: str) -> tuple[
         "TGSERVE_TEST_BOT": kind,
         "TGSERVE_TEST_PORT": str(port),
         "TGSERVE_ACK": "inline",
-        "PYTHONPATH": str(ROOT),
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]),  # this tree's tgserve
         **env,
     }
-    if server == "gunicorn":
+    if server == "gunicorn":  # two workers need a shared store (memory:// is refused)
+        environ.setdefault("TGSERVE_STORE", f"sqlite:///{log.parent / 'bot.db'}")
         args = [
             sys.executable, "-m", "gunicorn", "-k", "gthread", "--threads", "8", "-w", "2",
             "--preload", "-b", f"127.0.0.1:{port}", "--graceful-timeout", "20",

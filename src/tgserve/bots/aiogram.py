@@ -49,6 +49,10 @@ class AiogramBot:
         """The bot's token (for getUpdates when polling); never log it."""
         return str(self.bot.token)
 
+    def allowed_updates(self) -> list[str] | None:
+        """The update types the dispatcher's routers have handlers for."""
+        return list(self.dispatcher.resolve_used_update_types())
+
     def _workflow(self) -> dict[str, Any]:
         return {
             **self.dispatcher.workflow_data,

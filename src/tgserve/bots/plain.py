@@ -27,6 +27,15 @@ class PlainBot:
         self.bot = bot
         self.bot_id = str(bot.id or "bot")
 
+    @property
+    def token(self) -> str:
+        """The bot's token (for tgserve's own calls); never log it."""
+        return self.bot.token
+
+    def allowed_updates(self) -> list[str] | None:
+        """A plain handler may take any update: ``None``, every type (the option narrows it)."""
+        return None
+
     async def startup(self, *, long_running: bool) -> None:
         return None
 

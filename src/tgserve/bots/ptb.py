@@ -34,6 +34,12 @@ class PTBBot:
         """The bot's token (for getUpdates when polling); never log it."""
         return str(self.app.bot.token)
 
+    def allowed_updates(self) -> list[str] | None:
+        """The update types the application's handlers can receive (None: any)."""
+        from tgserve.bots.ptb_updates import used_update_types
+
+        return used_update_types(self.app)
+
     async def startup(self, *, long_running: bool) -> None:
         request = self.app.bot.request
         if type(request) is HTTPXRequest and "do_request" not in vars(request):

@@ -90,8 +90,14 @@ def _on_telegram(args: argparse.Namespace, token: str) -> int:
         "secret_token": secret,
         "drop_pending_updates": args.drop_pending,
     }
+    from tgserve.webhook_setup.update_types import allowed_updates_for
+
     if args.allowed_updates:
         params["allowed_updates"] = [u.strip() for u in args.allowed_updates.split(",")]
+    else:
+        params["allowed_updates"] = list(
+            allowed_updates_for(app.runtime.config, app.runtime.adapter)
+        )
     ok, answer = call(token, "setWebhook", params)
     if not ok:
         print(f"tgserve run: setWebhook failed: {answer}", file=sys.stderr)

@@ -21,7 +21,8 @@ def register(sub: Any) -> None:
     set_.add_argument("--drop-pending", action="store_true")
     set_.add_argument("--allowed-updates", help="comma-separated update types")
     set_.add_argument("--max-connections", type=int)
-    actions.add_parser("info", help="show getWebhookInfo")
+    info = actions.add_parser("info", help="show the webhook: URL, pending updates, last error")
+    info.add_argument("--json", action="store_true", help="print getWebhookInfo as JSON")
     delete = actions.add_parser("delete", help="delete the webhook")
     delete.add_argument("--drop-pending", action="store_true")
     p.set_defaults(func=run)
@@ -74,5 +75,12 @@ def run(args: argparse.Namespace) -> int:
     if not ok:
         print(f"tgserve webhook {args.action}: {result}", file=sys.stderr)
         return 1
-    print(json.dumps(result, indent=2) if method == "getWebhookInfo" else f"{method}: ok")
+    if method != "getWebhookInfo":
+        print(f"{method}: ok")
+    elif args.json or not isinstance(result, dict):
+        print(json.dumps(result, indent=2))
+    else:
+        from tgserve.webhook_setup.health import describe
+
+        print("\n".join(describe(result)))
     return 0

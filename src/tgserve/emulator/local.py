@@ -29,6 +29,7 @@ async def serve_bot(
     The webhook gets a random secret; plain bots get the emulator's token and URL.
     """
     from tgserve.hosts.asgi import asgi
+    from tgserve.webhook_setup.update_types import allowed_updates_for
 
     secret = secrets.token_urlsafe(32)
     options.setdefault("token", emulator.token)
@@ -39,9 +40,9 @@ async def serve_bot(
     state = emulator.bot(str(options["token"]))
     try:
         url = server.url + app.runtime.config.path
-        answer = await invoke(
-            emulator.world, state, "setWebhook", {"url": url, "secret_token": secret}
-        )
+        allowed = list(allowed_updates_for(app.runtime.config, app.runtime.adapter))
+        params = {"url": url, "secret_token": secret, "allowed_updates": allowed}
+        answer = await invoke(emulator.world, state, "setWebhook", params)
         if not answer["ok"]:
             raise RuntimeError(f"setWebhook failed: {answer['description']}")
         yield server

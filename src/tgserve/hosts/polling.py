@@ -23,6 +23,7 @@ from tgserve.locks.keeper import LockKeeper
 from tgserve.processing import Outcome
 from tgserve.runtime import Runtime
 from tgserve.signals import stop_signals
+from tgserve.webhook_setup.update_types import allowed_updates_for
 
 log = logging.getLogger("tgserve.polling")
 
@@ -59,6 +60,7 @@ class Poller:
         self._stop = asyncio.Event()
         self._interrupt = asyncio.Event()
         self.keeper = LockKeeper(keeper_lock, self._interrupt.set) if keeper_lock else None
+        self.allowed_updates = list(allowed_updates_for(runtime.config, runtime.adapter))
 
     def stop(self) -> None:
         """Finish the current batch, confirm it, and end :meth:`run`."""
@@ -103,7 +105,13 @@ class Poller:
 
     async def _fetch(self) -> list[dict[str, Any]] | None:
         fetch = asyncio.ensure_future(
-            self.api.call("getUpdates", offset=self.offset, timeout=self.timeout, limit=self.limit)
+            self.api.call(
+                "getUpdates",
+                offset=self.offset,
+                timeout=self.timeout,
+                limit=self.limit,
+                allowed_updates=self.allowed_updates,
+            )
         )
         interrupted = asyncio.ensure_future(self._interrupt.wait())
         try:

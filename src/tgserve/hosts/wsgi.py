@@ -66,6 +66,8 @@ class WSGIApp:
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         status, headers, body = self.call(environ)
+        if not settle_body(environ, self.config.max_body_bytes):
+            close_after(start_response)
         start_response(f"{status} {_reason(status)}", headers)
         return [b"" if environ.get("REQUEST_METHOD") == "HEAD" else body]
 
@@ -84,6 +86,8 @@ class WSGIApp:
         verdict = webhook.head(request)
         if isinstance(verdict, ReadBody):
             raw = _read_body(environ, verdict.limit) if given is None else given
+            if raw is not None and given is None:
+                environ["tgserve.body_read"] = True
             verdict = webhook.body(raw)
         now = webhook.answer_now(verdict)
         if now is not None:
@@ -169,6 +173,49 @@ def _read_body(environ: Environ, limit: int) -> bytes | None:
         size += len(chunk)
         if size > limit:
             return None
+
+
+def settle_body(environ: Environ, budget: int) -> bool:
+    """Read and drop what is left of the request body, at most ``budget`` bytes; True when
+    the body is all read, so the connection can take the next request (keep-alive)."""
+    if environ.get("tgserve.body_read"):
+        return True
+    stream = environ.get("wsgi.input")
+    if stream is None or environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+        return True
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or -1)
+    except ValueError:
+        return False
+    if length > budget:
+        return False
+    if length >= 0:  # none of it was read (the gate refused it first): read just that much
+        while length > 0:
+            chunk = stream.read(min(READ_CHUNK, length))
+            if not chunk:
+                return False
+            length -= len(chunk)
+        return True
+    if "chunked" not in str(environ.get("HTTP_TRANSFER_ENCODING", "")).lower():
+        return True  # no length, not chunked: no body
+    left = budget  # chunked: the server's stream ends with the body
+    while left >= 0:
+        chunk = stream.read(min(READ_CHUNK, left + 1))
+        if not chunk:
+            return True
+        left -= len(chunk)
+    return False
+
+
+def close_after(start_response: StartResponse) -> None:
+    """Ask the server to close the connection after this answer (a body was left unread).
+
+    gunicorn's ``start_response`` is a method of its response, whose ``force_close`` makes
+    it answer ``Connection: close`` and close; other servers skip an unread body themselves.
+    """
+    force = getattr(getattr(start_response, "__self__", None), "force_close", None)
+    if callable(force):
+        force()
 
 
 def _reason(status: int) -> str:

@@ -216,6 +216,10 @@ class PostgresStore:
             raise RuntimeError("the PostgreSQL store is not open")
         return self._pool
 
+    async def ping(self) -> None:
+        """Raise when the server does not answer (``/readyz``)."""
+        await self.pool.fetchval("SELECT 1")
+
     # dedup -----------------------------------------------------------------
 
     async def claim(self, update_id: int, lease: float) -> Claim:

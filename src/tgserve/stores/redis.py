@@ -214,6 +214,12 @@ class RedisStore:
         if client is not None:
             await client.aclose()
 
+    async def ping(self) -> None:
+        """Raise when the server does not answer (``/readyz``)."""
+        if self._redis is None:
+            raise RuntimeError("the Redis store is not open")
+        await self._redis.ping()
+
     async def _call(self, name: str, keys: Sequence[str] = (), args: Sequence[Any] = ()) -> Any:
         if self._redis is None:
             raise RuntimeError("the Redis store is not open")

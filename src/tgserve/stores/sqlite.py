@@ -82,7 +82,10 @@ class SQLiteStore:
         if executor is None:
             return
         loop = asyncio.get_running_loop()
-        await loop.run_in_executor(executor, self._disconnect)
+        try:
+            await loop.run_in_executor(executor, self._disconnect)
+        except RuntimeError:  # at interpreter exit no executor takes work; the OS closes the file
+            return
         executor.shutdown(wait=True)
 
     def _connect(self) -> None:
