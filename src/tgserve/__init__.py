@@ -17,8 +17,10 @@ if TYPE_CHECKING:
     from tgserve.gate import Request, Response
     from tgserve.hosts.asgi import asgi
     from tgserve.hosts.aws_lambda import aws_lambda
+    from tgserve.hosts.gcf import gcf
     from tgserve.hosts.polling import poll
     from tgserve.hosts.wsgi import wsgi
+    from tgserve.hosts.yandex import yandex
     from tgserve.runtime import Runtime
 
 __version__ = "0.1.0"
@@ -38,8 +40,10 @@ _EXPORTS: dict[str, str] = {
     "TelegramError": "tgserve.botapi",
     "asgi": "tgserve.hosts.asgi",
     "aws_lambda": "tgserve.hosts.aws_lambda",
+    "gcf": "tgserve.hosts.gcf",
     "poll": "tgserve.hosts.polling",
     "wsgi": "tgserve.hosts.wsgi",
+    "yandex": "tgserve.hosts.yandex",
 }
 
 __all__ = [
@@ -53,8 +57,10 @@ __all__ = [
     "TelegramError",
     "asgi",
     "aws_lambda",
+    "gcf",
     "poll",
     "wsgi",
+    "yandex",
 ]
 
 

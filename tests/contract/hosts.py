@@ -96,11 +96,27 @@ def wsgi(server: bool) -> HostFactory:
     return open_host
 
 
+def gcf(target: Any, options: dict[str, Any]) -> Any:
+    """Cloud Functions: functions-framework's own Flask app on a real socket."""
+    from tests.deploy.gcf_client import open_gcf
+
+    return open_gcf(target, options)
+
+
+def yandex(target: Any, options: dict[str, Any]) -> Any:
+    """Yandex Cloud Functions on API Gateway events, called in a worker thread."""
+    from tests.deploy.yandex_client import open_yandex
+
+    return open_yandex(target, options)
+
+
 HOSTS: dict[str, HostFactory] = {
     "asgi": asgi_in_process,
     "asgi-uvicorn": asgi_uvicorn,
+    "gcf": gcf,
     "lambda-http": aws_lambda("http"),
     "lambda-rest": aws_lambda("rest"),
     "wsgi": wsgi(server=False),
     "wsgi-werkzeug": wsgi(server=True),
+    "yandex": yandex,
 }
