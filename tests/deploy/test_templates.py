@@ -106,7 +106,7 @@ CfnLoader.add_multi_constructor("!", _intrinsic)
 def serverless() -> dict[str, Any]:
     data: dict[str, Any] = yaml.load(
         (DEPLOY / "serverless" / "serverless.yml").read_text(), CfnLoader
-    )  # noqa: S506 - a SafeLoader
+    )
     return data
 
 
