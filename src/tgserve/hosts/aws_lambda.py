@@ -75,7 +75,7 @@ class LambdaHandler:
             source = self.read_event(event)
         except EventError as exc:
             log.warning("not an HTTP event: %s", exc)
-            return HttpV2({}), "-", "-", error(400, "not an HTTP event")
+            return self.unknown_source(), "-", "-", error(400, "not an HTTP event")
         try:
             incoming = source.incoming(self.base_path)
         except EventError as exc:
@@ -93,6 +93,10 @@ class LambdaHandler:
     def read_event(self, event: Any) -> EventSource:
         """The event's source (:class:`EventError` if none); other platforms' hosts override it."""
         return infer(event)
+
+    def unknown_source(self) -> EventSource:
+        """The shape to answer an event of no known source in."""
+        return HttpV2({})
 
     def _deadline(self, context: Any) -> float | None:
         if self.runtime.config.ack != "inline":

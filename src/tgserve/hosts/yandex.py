@@ -64,6 +64,9 @@ class YandexHandler(LambdaHandler):
             raise EventError(f"no httpMethod (not an HTTP invocation); event keys: {keys}")
         return YandexHttp(event, self.runtime.config.path)
 
+    def unknown_source(self) -> EventSource:
+        return YandexHttp({})
+
 
 def yandex(
     target: Any,
