@@ -10,6 +10,7 @@ command -v redis-server >/dev/null || need+=(redis-server)
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql)
 command -v chromium >/dev/null || need+=(chromium)
 command -v wrk >/dev/null || need+=(wrk)
+command -v npm >/dev/null || need+=(nodejs npm)  # dynalite, below
 if [ ${#need[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
@@ -17,6 +18,12 @@ if [ ${#need[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null;
 fi
 
 python -m pip install -q --disable-pip-version-check -e '.[dev]'
+
+# dynalite: a DynamoDB-compatible server (in memory) for the dynamodb:// store's tests. Its
+# native leveldb binding ships prebuilt inside the npm package; in-memory mode needs none.
+if ! command -v dynalite >/dev/null && command -v npm >/dev/null; then
+  npm install -g --no-audit --no-fund --loglevel=error dynalite >/dev/null
+fi
 
 ruff check src tests
 ruff format --check src tests

@@ -13,6 +13,7 @@ BACKENDS: dict[str, str] = {
     "redis": "tgserve.stores.redis:from_url",
     "rediss": "tgserve.stores.redis:from_url",
     "postgresql": "tgserve.stores.postgres:from_url",
+    "dynamodb": "tgserve.stores.dynamodb:from_url",
 }
 
 __all__ = ["BACKENDS", "Claim", "Job", "Queue", "QueueStats", "QueueStore", "Store", "open_store"]
