@@ -121,3 +121,11 @@ async def test_start_commands_serve_work_and_stop_gracefully(
     assert "Application shutdown complete" in output
     assert "stopped ({'handled': 20})" in output  # the worker drained, then stopped
     assert "Traceback" not in output and TOKEN not in output
+
+
+def test_rss_measurement_smoke() -> None:
+    from tests.deploy.rss import main
+
+    result = main(["--rate", "40", "--seconds", "1", "--settle", "0.2"])
+    assert result["sent"] == result["answered_200"] == result["handled"] == 40
+    assert all(v > 0 for v in result["peak_mb"].values())
