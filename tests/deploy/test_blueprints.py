@@ -121,13 +121,16 @@ async def test_start_commands_run_as_the_platforms_run_them(redis_url: str, tmp_
             "TGSERVE_STORE": redis_url,
             "TGSERVE_API_URL": api_url,
             "TGSERVE_ACK": "queue",
+            # Heroku's config vars are the app's, the same for web and worker: the worker
+            # consumes all the same (DESIGN: whatever TGSERVE_CONSUME says)
+            "TGSERVE_CONSUME": "false",
             "PYTHONPATH": "",  # the platforms' cwd is on sys.path through python -m
         }
         ports = {name: free_port() for name in commands if name.endswith("web")}
         log = (tmp_path / "processes.log").open("wb")
         procs = {}
         for name, command in commands.items():
-            own = {"PORT": str(ports[name]), "TGSERVE_CONSUME": "false"} if name in ports else {}
+            own = {"PORT": str(ports[name])} if name in ports else {}
             argv = ["sh", "-c", command.replace("0.0.0.0", "127.0.0.1")]  # loopback only
             procs[name] = container.Process(argv, {**env, **own}, log)
         try:

@@ -64,7 +64,7 @@ async def work(target: Any, bot: Any, config: Config) -> int:
     """Run one worker until SIGTERM or SIGINT, then drain it within the grace period."""
     from tgserve.runtime import Runtime
 
-    runtime = Runtime(target, config, bot=bot, host="worker", long_running=False)
+    runtime = Runtime(target, config, bot=bot, host="worker", long_running=False, consume=True)
     async with stop_signals() as stop:
         try:
             await runtime.start()
