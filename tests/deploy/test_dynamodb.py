@@ -157,3 +157,51 @@ def test_lambda_handler_dedups_across_containers(store_url: str) -> None:
     finally:
         second.close(1.0)
     assert seen == [77]
+
+
+class Change:
+    """A state change as the state layer hands it over (key, fields to put, fields to drop)."""
+
+    def __init__(
+        self, key: str, put: dict[str, bytes] | None = None, drop: list[str] | None = None
+    ):
+        self.key, self.put, self.drop = key, put or {}, drop or []
+
+
+async def test_state_records_written_and_dropped_field_by_field(make_store: Any) -> None:
+    state = (await make_store()).state_backend(None)
+    assert await state.read(["a", "b"]) == {}
+    await state.write([Change("a", {"x": b"1", "y": b"\x00\xff"}), Change("b", {"z": b"3"})])
+    assert await state.read(["a", "b", "c"]) == {
+        "a": {"x": b"1", "y": b"\x00\xff"},
+        "b": {"z": b"3"},
+    }
+    await state.write([Change("a", {"x": b"10"}, ["y"])])
+    assert await state.read(["a"]) == {"a": {"x": b"10"}}
+    await state.write([Change("a", {}, ["x"])])
+    assert await state.read(["a"]) == {}  # an empty record is a missing one
+    await state.delete(["b"])
+    assert await state.read(["b"]) == {}
+    other = (await make_store(namespace="other")).state_backend(None)
+    await state.write([Change("k", {"x": b"mine"})])
+    assert await other.read(["k"]) == {}
+
+
+async def test_state_two_containers_keep_each_others_fields(make_store: Any) -> None:
+    one = (await make_store(namespace="s")).state_backend(None)
+    two = (await make_store(namespace="s")).state_backend(None)
+    await asyncio.gather(
+        *(one.write([Change("r", {f"one{i}": b"1"})]) for i in range(10)),
+        *(two.write([Change("r", {f"two{i}": b"2"})]) for i in range(10)),
+    )
+    fields = (await one.read(["r"]))["r"]
+    assert len(fields) == 20 and fields == (await two.read(["r"]))["r"]
+
+
+async def test_state_idle_records_expire(make_store: Any) -> None:
+    state = (await make_store()).state_backend(0.3)
+    await state.write([Change("idle", {"x": b"1"}), Change("busy", {"x": b"1"})])
+    await asyncio.sleep(0.2)
+    await state.write([Change("busy", {"y": b"2"})])  # a write keeps the whole record alive
+    await asyncio.sleep(0.2)
+    assert await state.read(["idle", "busy"]) == {"busy": {"x": b"1", "y": b"2"}}

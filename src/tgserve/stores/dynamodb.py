@@ -9,7 +9,8 @@ Every operation is one conditional write, so two containers never both own an up
 
 Lease and TTL times are the client's clock (Lambda's is NTP-synchronised); DynamoDB
 deletes expired items lazily, so expiry is checked in every condition, not left to TTL.
-There is no queue: ``ack='queue'`` needs Redis, PostgreSQL or SQLite.
+There is no queue: ``ack='queue'`` needs Redis, PostgreSQL or SQLite. Shared bot state
+lives in the same table (:mod:`tgserve.stores.dynamodb_state`).
 """
 
 from __future__ import annotations
@@ -61,12 +62,10 @@ class DynamoDBStore:
     async def open(self) -> None:
         if self._client is not None:
             return
-        from aiobotocore.session import get_session
-
         stack = contextlib.AsyncExitStack()
         try:
             self._client = await stack.enter_async_context(
-                get_session().create_client(
+                _session().create_client(
                     "dynamodb", region_name=self.region, endpoint_url=self.endpoint
                 )
             )
@@ -107,6 +106,12 @@ class DynamoDBStore:
 
     def _key(self, update_id: int) -> dict[str, Any]:
         return {KEY: {"S": f"{self.namespace}#u#{update_id}"}}
+
+    def state_backend(self, ttl: float | None) -> Any:
+        """Shared bot state on this store's client (:mod:`tgserve.stores.dynamodb_state`)."""
+        from tgserve.stores.dynamodb_state import DynamoDBState
+
+        return DynamoDBState(self, ttl)
 
     def _open_client(self) -> Any:
         if self._client is None:
@@ -190,6 +195,20 @@ def _condition_failed(exc: BaseException) -> bool:
 def _until(at: float) -> dict[str, Any]:
     """``until`` (ms, what conditions compare) and ``expires`` (s, when TTL may delete)."""
     return {"until": {"N": str(_ms(at))}, TTL_ATTRIBUTE: {"N": str(int(at) + 1)}}
+
+
+_shared: Any = None
+
+
+def _session() -> Any:
+    """One aiobotocore session per process: it loads DynamoDB's service model once (a
+    client, bound to a loop, is made per store)."""
+    global _shared
+    if _shared is None:
+        from aiobotocore.session import get_session
+
+        _shared = get_session()
+    return _shared
 
 
 def _ms(seconds: float) -> int:
