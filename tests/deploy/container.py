@@ -5,6 +5,7 @@ compose network's host names)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -87,7 +88,10 @@ class Process:
             "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), *filter(None, paths)]),
         }
         self.env = full
-        self.proc = subprocess.Popen(argv, cwd=DOCKER, env=full, stdout=log, stderr=log)
+        # its own process group: a stop reaches a shell's children too
+        self.proc = subprocess.Popen(
+            argv, cwd=DOCKER, env=full, stdout=log, stderr=log, start_new_session=True
+        )
 
     @property
     def pid(self) -> int:
@@ -106,13 +110,18 @@ class Process:
         return total
 
     def terminate(self, timeout: float = 35.0) -> int:
+        """SIGTERM to the process group (as a platform stops a container), SIGKILL late."""
         if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGTERM)
             try:
                 self.proc.wait(timeout)
             except subprocess.TimeoutExpired:
-                self.proc.kill()
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(5)
+        with contextlib.suppress(ProcessLookupError):  # nothing of the group outlives the test
+            os.killpg(self.proc.pid, signal.SIGKILL)
         return self.proc.returncode
 
 

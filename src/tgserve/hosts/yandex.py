@@ -91,7 +91,7 @@ def yandex(
         )
     if timeout_margin < 0:
         raise ConfigError("timeout_margin must be at least 0")
-    runtime = Runtime(target, config, bot=bot, host="yandex", server=False, consume=False)
+    runtime = Runtime(target, config, bot=bot, host="yandex", long_running=False, consume=False)
     handler = YandexHandler(
         runtime, base_path=(base_path or "").rstrip("/"), timeout_margin=timeout_margin
     )
