@@ -113,8 +113,8 @@ def test_concurrent_requests_share_one_loop(served: Served) -> None:
             return client.post("/webhook", headers=GOOD, content=update(n)).status_code
 
     with ThreadPoolExecutor(8) as pool:
-        assert list(pool.map(post, range(10, 50))) == [200] * 40
-    assert sorted(served.handled()) == list(range(10, 50))
+        assert list(pool.map(post, range(10, 34))) == [200] * 24
+    assert sorted(served.handled()) == list(range(10, 34))
 
 
 def test_sigterm_stops_cleanly(served: Served) -> None:

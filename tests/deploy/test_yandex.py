@@ -185,7 +185,7 @@ fields = st.fixed_dictionaries(
 
 
 @settings(
-    max_examples=300,
+    max_examples=150,
     deadline=None,
     derandomize=True,
     database=None,
