@@ -134,3 +134,17 @@ def test_background_ack_is_refused_at_start(tmp_path: Path) -> None:
     assert s.proc.returncode != 0
     assert "ack='background' cannot work on Cloud Functions" in s.output()
     assert TOKEN not in s.output()
+
+
+async def quiet(update: dict[str, object], bot: object) -> None:
+    return None
+
+
+def test_queue_mode_stores_only(tmp_path: Path) -> None:
+    import tgserve
+
+    function = tgserve.gcf(quiet, token=TOKEN, ack="queue", store=f"sqlite:///{tmp_path}/q.db")
+    try:
+        assert function.app.runtime.worker is None  # workers run elsewhere
+    finally:
+        function.close(1.0)

@@ -11,6 +11,7 @@ before answering (``ack='inline'``, the default); ``background`` is refused.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, Protocol, cast
 
 from tgserve.config import Config, ConfigError
@@ -61,7 +62,8 @@ def gcf(target: Any, /, *, bot: Any = None, **options: Any) -> CloudFunction:
             "ack='background' cannot work on Cloud Functions: the CPU is throttled once the "
             "response is sent; use 'inline' (the default) or 'queue' with a worker elsewhere"
         )
-    app = WSGIApp(target, config, bot=bot)
+    # queue mode stores only: a worker here would run on a throttled CPU between requests
+    app = WSGIApp(target, dataclasses.replace(config, consume=False), bot=bot)
 
     def handler(request: Any) -> tuple[bytes, int, list[tuple[str, str]]]:
         return _answer(app, request)
