@@ -190,6 +190,22 @@ def _validate(v: dict[str, Any]) -> dict[str, Any]:
         hooks = (hooks,)
     v["startup_hooks"] = tuple(cast(Sequence[StartupHook], hooks))
     for name in ("metrics", "consume", "gc_freeze"):
-        if name in v and isinstance(v[name], str):
-            v[name] = v[name].lower() not in ("0", "false", "no", "off")
+        if name in v:
+            v[name] = _boolean(name, v[name])
     return v
+
+
+TRUE = ("1", "true", "yes", "on")
+FALSE = ("0", "false", "no", "off")
+
+
+def _boolean(name: str, value: Any) -> bool:
+    """A bool, or one of TRUE / FALSE in any case (as the environment gives it)."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower() if isinstance(value, str | int) else None
+    if text in TRUE:
+        return True
+    if text in FALSE:
+        return False
+    raise ConfigError(f"{name} must be one of {', '.join(TRUE + FALSE)}, got {value!r}")

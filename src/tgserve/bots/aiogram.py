@@ -6,6 +6,7 @@ import contextlib
 from typing import Any
 
 from aiogram import Bot, Dispatcher
+from aiogram.methods.base import TelegramMethod
 
 _response_models: list[type] = []  # held for the life of the process; see keep_response_models
 
@@ -64,7 +65,11 @@ class AiogramBot:
     async def startup(self, *, long_running: bool) -> None:
         if long_running:  # not on Lambda's cold start, where one call per request gains little
             keep_response_models()
-        await self.dispatcher.emit_startup(**self._workflow())
+        try:
+            await self.dispatcher.emit_startup(**self._workflow())
+        except BaseException:
+            await self.bot.session.close()  # shutdown() is not called for a failed start
+            raise
 
     async def shutdown(self) -> None:
         try:
@@ -73,5 +78,10 @@ class AiogramBot:
             await self.bot.session.close()
 
     async def handle(self, update: dict[str, Any]) -> Any:
-        await self.dispatcher.feed_raw_update(self.bot, update)
+        result = await self.dispatcher.feed_raw_update(self.bot, update)
+        if isinstance(result, TelegramMethod):
+            # `return message.answer(...)`: sent, as aiogram's own polling does. Not made the
+            # webhook reply: that answer is lost where no webhook waits for it (polling,
+            # workers) and when the handler outlives inline_timeout.
+            await self.bot(result)
         return None

@@ -36,8 +36,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``tgserve`` console script."""
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser(argv).parse_args(argv)
-    code: int = args.func(args)
-    return code
+    from tgserve.cli.errors import run_command
+
+    return run_command(args.func, args)
 
 
 if __name__ == "__main__":

@@ -9,11 +9,14 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tgserve.cli.target import TargetError, load_target
+from tgserve.cli.target import TargetError, import_bot_module, load_target
 from tgserve.gate import SECRET_HEADER
 from tgserve.hosts.lambda_samples import SOURCES, LocalContext, Source, event
+
+if TYPE_CHECKING:
+    from tgserve.hosts.aws_lambda import LambdaHandler
 
 KINDS = ("post", "get", "health")
 
@@ -93,9 +96,23 @@ def _read(spec: str) -> dict[str, Any]:
     return data
 
 
+def _handler(spec: str) -> LambdaHandler:
+    """The handler AWS calls (``bot.py:handler``, built with tgserve.aws_lambda), or one
+    built here around the bot that ``spec`` names."""
+    from tgserve.hosts.aws_lambda import LambdaHandler, aws_lambda
+
+    module_name, _, attr = spec.partition(":")
+    if attr:
+        named = getattr(import_bot_module(module_name), attr, None)
+        if isinstance(named, LambdaHandler):
+            return named
+    target, bot = load_target(spec)
+    return aws_lambda(target, bot=bot)
+
+
 def invoke(args: argparse.Namespace) -> int:
+    from tgserve.cli.preflight import reach_store
     from tgserve.config import ConfigError
-    from tgserve.hosts.aws_lambda import aws_lambda
 
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s %(message)s")
     if args.repeat < 1:
@@ -103,8 +120,8 @@ def invoke(args: argparse.Namespace) -> int:
         return 2
     try:
         ev = _read(args.event)
-        target, bot = load_target(args.bot)
-        handler = aws_lambda(target, bot=bot)
+        handler = _handler(args.bot)
+        reach_store(handler.runtime.config)
     except (TargetError, ConfigError, TypeError, ValueError) as exc:
         print(f"tgserve: {exc}", file=sys.stderr)
         return 2

@@ -26,13 +26,19 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tgserve.config import ConfigError
+    from tgserve.cli.preflight import reach_store
+    from tgserve.config import Config, ConfigError
     from tgserve.hosts.polling import PollingError, poll
     from tgserve.logs import configure_logging
 
     configure_logging(args.log_level)  # TGSERVE_LOG_FORMAT=json for one JSON object a line
     try:
         target, bot = load_target(args.bot)
+        reach_store(Config.load())  # the settings poll() reads, checked before it starts
+    except (TargetError, ConfigError, ValueError) as exc:
+        print(f"tgserve: {exc}", file=sys.stderr)
+        return 2
+    try:
         poll(
             target,
             bot=bot,
@@ -40,7 +46,10 @@ def run(args: argparse.Namespace) -> int:
             lock=args.lock,
             poll_timeout=args.timeout,
         )
-    except (TargetError, ConfigError, PollingError, ValueError) as exc:
+    except (ConfigError, TypeError) as exc:
+        print(f"tgserve: {exc}", file=sys.stderr)
+        return 2
+    except (PollingError, ValueError) as exc:
         print(f"tgserve: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

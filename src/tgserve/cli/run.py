@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import logging
 import os
 import secrets
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 from tgserve.cli._signals import stop_signals
-from tgserve.cli.target import TargetError, load_target
+from tgserve.cli.target import load_target
 
 
 def register(sub: Any) -> None:
@@ -25,6 +28,7 @@ def register(sub: Any) -> None:
     p.add_argument("--url", help="public https:// base URL of this server (Telegram mode)")
     p.add_argument("--drop-pending", action="store_true", help="drop updates waiting on Telegram")
     p.add_argument("--allowed-updates", help="comma-separated update types (Telegram mode)")
+    p.add_argument("--log-level", default=None, help="else TGSERVE_LOG_LEVEL, else warning/info")
     p.set_defaults(func=run)
 
 
@@ -34,46 +38,82 @@ def run(args: argparse.Namespace) -> int:
         if token:
             return _on_telegram(args, token)
         return asyncio.run(_locally(args))
-    except TargetError as exc:
-        print(f"tgserve: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        print(f"tgserve run: {exc}", file=sys.stderr)
-        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+@contextlib.contextmanager
+def _environment(**values: str) -> Iterator[None]:
+    """Set environment variables for the block, then put back what was there before."""
+    before = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 async def _locally(args: argparse.Namespace) -> int:
+    from tgserve.bots.api_server import point_at
+    from tgserve.cli.explain import TelegramCallFilter, start_failure
+    from tgserve.cli.preflight import check_port, reach_store_async
+    from tgserve.config import Config, ConfigError
     from tgserve.emulator import Emulator
     from tgserve.emulator.local import serve_bot
+    from tgserve.logs import configure_logging
 
+    configure_logging(args.log_level or os.environ.get("TGSERVE_LOG_LEVEL") or "WARNING")
     host = args.host or "127.0.0.1"
+    check_port(host, args.emulator_port, "--emulator-port")
+    check_port(host, args.port, "--port")
     tg = Emulator(host=host, port=args.emulator_port)
     async with stop_signals() as stopped:
         await tg.start()
         try:
-            os.environ["TELEGRAM_BOT_TOKEN"] = tg.token
-            os.environ["TGSERVE_API_URL"] = tg.api_url
-            target, bot = load_target(args.bot)
-            tg.world.add_user("You", "you")
-            async with serve_bot(tg, target, bot=bot, host=host, port=args.port):
-                print(
-                    f"tgserve: {args.bot} runs on a local Telegram. Chat with it: {tg.url}",
-                    flush=True,
-                )
-                print("Ctrl-C stops both.", flush=True)
-                await stopped.wait()
+            # the bot reads its token (and a plain bot's own client its API) as it usually
+            # does; both are put back as they were when the run ends
+            with _environment(TELEGRAM_BOT_TOKEN=tg.token, TGSERVE_API_URL=tg.api_url):
+                await reach_store_async(Config.load({"token": tg.token}))
+                target, bot = load_target(args.bot)
+                pointed = point_at(target, bot, tg.api_url)
+                tg.world.add_user("You", "you")
+                guard = TelegramCallFilter()
+                for handler in logging.getLogger().handlers:
+                    handler.addFilter(guard)
+                try:
+                    async with serve_bot(tg, target, bot=bot, host=host, port=args.port):
+                        if pointed:
+                            print(f"tgserve: the local Telegram answers {pointed}.", flush=True)
+                        print(
+                            f"tgserve: {args.bot} runs on a local Telegram. Chat with it: {tg.url}",
+                            flush=True,
+                        )
+                        print("Ctrl-C stops both.", flush=True)
+                        await stopped.wait()
+                except (ConfigError, ModuleNotFoundError):
+                    raise
+                except Exception as exc:
+                    print(f"tgserve run: {start_failure(exc)}", file=sys.stderr, flush=True)
+                    return 1
         finally:
-            os.environ.pop("TELEGRAM_BOT_TOKEN", None)
             await tg.stop()
     print("tgserve: stopped.", flush=True)
     return 0
 
 
 def _on_telegram(args: argparse.Namespace, token: str) -> int:
-    import uvicorn
-
+    from tgserve.cli.preflight import check_port, reach_store
+    from tgserve.cli.serve import uvicorn_options
     from tgserve.cli.webhook import call
     from tgserve.hosts.asgi import asgi
+    from tgserve.logs import configure_logging
+
+    configure_logging(args.log_level)
+    import uvicorn
 
     if not args.url or not args.url.startswith("https://"):
         print(
@@ -82,9 +122,12 @@ def _on_telegram(args: argparse.Namespace, token: str) -> int:
             file=sys.stderr,
         )
         return 2
+    host = args.host or "0.0.0.0"
+    check_port(host, args.port, "--port")
     secret = os.environ.get("TGSERVE_SECRET_TOKEN") or secrets.token_urlsafe(32)
     target, bot = load_target(args.bot)
     app = asgi(target, bot=bot, token=token, secret_token=secret)
+    reach_store(app.runtime.config)
     params: dict[str, Any] = {
         "url": args.url.rstrip("/") + app.runtime.config.path,
         "secret_token": secret,
@@ -103,5 +146,7 @@ def _on_telegram(args: argparse.Namespace, token: str) -> int:
         print(f"tgserve run: setWebhook failed: {answer}", file=sys.stderr)
         return 1
     print(f"tgserve: webhook set to {params['url']}; serving on port {args.port}", flush=True)
-    uvicorn.run(app, host=args.host or "0.0.0.0", port=args.port, lifespan="on")
+    options = uvicorn_options()
+    log_level = (args.log_level or os.environ.get("TGSERVE_LOG_LEVEL") or "info").lower()
+    uvicorn.run(app, host=host, port=args.port, lifespan="on", log_level=log_level, **options)
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -21,7 +22,7 @@ class TargetError(Exception):
 def load_target(spec: str) -> tuple[Any, Any]:
     """The bot object and, for aiogram, the module's ``aiogram.Bot`` (else ``None``)."""
     module_name, _, attr = spec.partition(":")
-    module = _import(module_name)
+    module = import_bot_module(module_name)
     if attr:
         if not hasattr(module, attr):
             raise TargetError(f"{module_name} has no attribute {attr!r}")
@@ -47,12 +48,17 @@ def load_target(spec: str) -> tuple[Any, Any]:
     return target, bot
 
 
-def _import(name: str) -> ModuleType:
+def import_bot_module(name: str) -> ModuleType:
+    """The module a target names: a file path, or a module found from the current directory
+    first (as ``python -m`` finds it, though the ``tgserve`` script lives elsewhere)."""
     if name.endswith(".py") or "/" in name:
         path = Path(name).resolve()
         if not path.is_file():
             raise TargetError(f"no such file: {name}")
         mod_name = path.stem
+        loaded = sys.modules.get(mod_name)
+        if loaded is not None and getattr(loaded, "__file__", None) == str(path):
+            return loaded  # named twice (lambda invoke looks before it loads): run it once
         sys.path.insert(0, str(path.parent))
         spec = importlib.util.spec_from_file_location(mod_name, path)
         if spec is None or spec.loader is None:
@@ -61,6 +67,9 @@ def _import(name: str) -> ModuleType:
         sys.modules[mod_name] = module
         spec.loader.exec_module(module)
         return module
+    here = os.getcwd()
+    if here not in sys.path and "" not in sys.path:
+        sys.path.insert(0, here)
     try:
         return importlib.import_module(name)
     except ModuleNotFoundError as exc:

@@ -27,6 +27,7 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from tgserve.cli.preflight import reach_store
     from tgserve.logs import configure_logging
 
     configure_logging(args.log_level)  # TGSERVE_LOG_FORMAT=json for one JSON object a line
@@ -43,6 +44,7 @@ def run(args: argparse.Namespace) -> int:
         )
         if config.store.startswith("memory"):
             raise ConfigError("a worker needs a shared store: sqlite://, redis:// or postgresql://")
+        reach_store(config)
     except (TargetError, ConfigError, TypeError, ValueError) as exc:
         print(f"tgserve: {exc}", file=sys.stderr)
         return 2

@@ -36,7 +36,12 @@ async def serve_bot(
     options.setdefault("api_url", emulator.api_url)
     app = asgi(target, bot=bot, secret_token=secret, **options)
     server = InLoopServer(app, host, port, lifespan="on")
-    await server.start()
+    try:
+        await app.runtime.start()  # a failing start-up raises as itself, not as a failed bind
+        await server.start()
+    except BaseException:
+        await app.runtime.stop()
+        raise
     state = emulator.bot(str(options["token"]))
     try:
         url = server.url + app.runtime.config.path
