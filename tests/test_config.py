@@ -76,3 +76,19 @@ def test_public_view_hides_secrets() -> None:
     shown = str(config.public())
     assert "abcdefgh" not in shown and "pw" not in shown and "1:x" not in shown
     assert config.public()["store"] == "redis://"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("1", True), ("On", True), ("yes", True), ("0", False), ("OFF", False)]
+)
+def test_boolean_environment_values(value: str, expected: bool) -> None:
+    config = Config.load(env={"TGSERVE_METRICS": value, "TGSERVE_GC_FREEZE": value})
+    assert config.metrics is expected and config.gc_freeze is expected
+
+
+@pytest.mark.parametrize("value", ["maybe", "2", "enabled"])
+def test_other_boolean_values_are_refused(value: str) -> None:
+    with pytest.raises(ConfigError, match=f"metrics must be one of 1, true, .*got '{value}'"):
+        Config.load(env={"TGSERVE_METRICS": value})
+    with pytest.raises(ConfigError, match="consume must be one of"):
+        Config.load({"consume": 3})

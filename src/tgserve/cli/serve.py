@@ -60,13 +60,14 @@ def run(args: argparse.Namespace) -> int:
     except ImportError:
         print("tgserve serve needs uvicorn: pip install 'tgserve[server]'", file=sys.stderr)
         return 2
-    from tgserve.cli.preflight import reach_store
+    from tgserve.cli.preflight import check_port, reach_store
 
     os.environ[BOT_ENV] = args.bot
     os.environ.setdefault("TGSERVE_LOG_LEVEL", args.log_level.upper())
     try:
         app = app_factory()  # fail fast, with one line, before uvicorn starts
         reach_store(app.runtime.config)
+        check_port(args.host, args.port, "--port")
     except (TargetError, TypeError, ValueError) as exc:
         print(f"tgserve: {exc}", file=sys.stderr)
         return 2

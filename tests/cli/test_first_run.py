@@ -1,0 +1,181 @@
+"""The first run: every command refuses a bad setting in one line with exit code 2, names a
+missing extra and a taken port, finds module:attr in the current directory, and
+`tgserve lambda invoke` takes the handler object AWS calls."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from tests.cli.process import ROOT, environment, tgserve
+
+TOKEN = "123:" + "A" * 35
+EVENT = ROOT / "tests" / "cli" / "bots" / "event.json"
+EVENT_ARGS = ("--event", str(EVENT))
+BAD_SETTINGS = {
+    "TGSERVE_ACK": ("bogus", "ack must be one of inline, background, queue, got 'bogus'"),
+    "TGSERVE_STORE": ("mysql://x", "unknown store scheme 'mysql'"),
+    "TGSERVE_MAX_CONCURRENCY": ("lots", "max_concurrency must be a number, got 'lots'"),
+    "TGSERVE_ALLOWED_IPS": ("10.0.0.300/8", "'10.0.0.300/8' is not an IP address or CIDR"),
+    "TGSERVE_METRICS": ("maybe", "metrics must be one of 1, true, yes, on, 0, false, no, off"),
+}
+UNREACHABLE = "redis://127.0.0.1:1"  # nothing listens on port 1
+COMMANDS = {
+    "run": ("run", "examples/echo.py", "--port", "0", "--emulator-port", "0"),
+    "serve": ("serve", "examples/echo.py", "--port", "0"),
+    "poll": ("poll", "examples/echo.py", "--lock", "none"),
+    "lambda": ("lambda", "invoke", "examples/echo.py", "--event", str(EVENT)),
+    "worker": ("worker", "examples/echo.py", "--store", "sqlite:///{tmp}/queue.db"),
+}
+# a worker always runs ack=queue (the contract), so TGSERVE_ACK is no setting of its own
+CASES = [
+    (c, s)
+    for c in COMMANDS
+    for s in [*BAD_SETTINGS, "unreachable redis"]
+    if (c, s) != ("worker", "TGSERVE_ACK")
+]
+
+
+def _case(command: str, setting: str, tmp: Path) -> subprocess.CompletedProcess[str]:
+    args = [a.replace("{tmp}", str(tmp)) for a in COMMANDS[command]]
+    token = None if command == "run" else TOKEN  # run without a token: the local Telegram
+    env = environment(TELEGRAM_BOT_TOKEN=token, TGSERVE_API_URL="http://127.0.0.1:9")
+    if command == "worker" and setting in ("TGSERVE_STORE", "unreachable redis"):
+        del args[args.index("--store") :]  # else --store wins over TGSERVE_STORE
+    if setting == "unreachable redis":
+        env["TGSERVE_STORE"] = UNREACHABLE
+    else:
+        env[setting] = BAD_SETTINGS[setting][0]
+    return tgserve(*args, env=env)
+
+
+@pytest.fixture(scope="module")
+def outcomes(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[dict[tuple[str, str], subprocess.CompletedProcess[str]]]:
+    """Every command under every bad setting, three processes at a time."""
+    tmp = tmp_path_factory.mktemp("queue")
+    with ThreadPoolExecutor(3) as pool:
+        results = pool.map(lambda case: _case(*case, tmp), CASES)
+        yield dict(zip(CASES, results, strict=True))
+
+
+@pytest.mark.parametrize(("command", "setting"), CASES)
+def test_a_bad_setting_is_one_line_and_exit_2(
+    outcomes: dict[tuple[str, str], subprocess.CompletedProcess[str]], command: str, setting: str
+) -> None:
+    result = outcomes[command, setting]
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2, result.stderr
+    assert len(lines) == 1 and lines[0].startswith("tgserve: "), result.stderr
+    if setting == "unreachable redis":
+        expected = f"store: cannot reach {UNREACHABLE}: "
+    else:
+        expected = BAD_SETTINGS[setting][1]
+    assert expected in lines[0]
+    assert "Traceback" not in result.stdout
+
+
+def test_a_missing_extra_is_named() -> None:
+    code = (
+        "import sys; sys.modules['starlette'] = None; from tgserve.cli import main; "
+        "raise SystemExit(main(['run', 'examples/echo.py', '--port', '0', "
+        "'--emulator-port', '0']))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=environment(),
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == "tgserve run needs starlette: pip install 'tgserve[emulator]'"
+
+
+BOT = """
+import tgserve
+
+async def handle(update, bot):
+    return None
+
+with open("imports.log", "a") as log:
+    log.write("imported\\n")
+handler = tgserve.aws_lambda(handle)
+"""
+
+
+def test_module_attr_is_found_in_the_current_directory(tmp_path: Path) -> None:
+    """As the console script runs it: the current directory is not on sys.path by itself."""
+    (tmp_path / "mybot.py").write_text(BOT)
+    result = subprocess.run(
+        [sys.executable, "-P", "-m", "tgserve", "lambda", "invoke", "mybot:handle", *EVENT_ARGS],
+        capture_output=True,
+        text=True,
+        env=environment(TELEGRAM_BOT_TOKEN=TOKEN),
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.splitlines()[0])["statusCode"] == 200
+
+
+def test_lambda_invoke_takes_the_handler_aws_calls(tmp_path: Path) -> None:
+    (tmp_path / "mybot.py").write_text(BOT)
+    env = environment(TELEGRAM_BOT_TOKEN=TOKEN)
+    result = tgserve(
+        "lambda",
+        "invoke",
+        "mybot.py:handler",
+        "--event",
+        str(EVENT),
+        "--repeat",
+        "2",
+        env=env,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    statuses = [json.loads(line)["statusCode"] for line in result.stdout.splitlines()]
+    assert statuses == [200, 200]
+    assert (tmp_path / "imports.log").read_text() == "imported\n"  # loaded once
+
+
+@pytest.fixture
+def taken_port() -> Iterator[int]:
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        yield int(held.getsockname()[1])
+
+
+@pytest.mark.parametrize("flag", ["--port", "--emulator-port"])
+def test_a_taken_port_names_its_option(taken_port: int, flag: str) -> None:
+    ports = {"--port": "0", "--emulator-port": "0", flag: str(taken_port)}
+    args = [a for pair in ports.items() for a in pair]
+    result = tgserve("run", "examples/echo.py", *args)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"tgserve: port {taken_port} on 127.0.0.1 is in use; pass {flag} PORT"
+    )
+
+
+def test_serve_names_port_too(taken_port: int) -> None:
+    result = tgserve(
+        "serve",
+        "examples/echo.py",
+        "--port",
+        str(taken_port),
+        env=environment(TELEGRAM_BOT_TOKEN=TOKEN),
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"tgserve: port {taken_port} on 127.0.0.1 is in use; pass --port PORT"
+    )
