@@ -1,94 +1,32 @@
-"""The browser chat in real headless Chromium: history, inline buttons, live edits, escaping."""
+"""The browser chat in real headless Chromium: history, inline buttons, live edits, escaping,
+the layout from a phone's width to a desktop's, the title and the icon."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
-from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+import httpx
 import pytest
 
-from tgserve.botapi import BotAPI
+from tests.emulator.chat_scene import (
+    CHROMIUM,
+    HAS_CHROMIUM,
+    WIDTHS,
+    chromium_page,
+    clipped,
+    converse,
+    handle,
+)
 from tgserve.emulator import Emulator
 
 if TYPE_CHECKING:
-    from playwright.async_api import Page, Request, Route
+    from playwright.async_api import Request, Route
 
-CHROMIUM = "/usr/bin/chromium"
-SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "chat.png"
 pytestmark = pytest.mark.skipif(
-    not os.path.exists(CHROMIUM), reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)"
+    not HAS_CHROMIUM, reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)"
 )
-KEYBOARD = {
-    "inline_keyboard": [
-        [
-            {"text": "Like", "callback_data": "like"},
-            {"text": "Refresh", "callback_data": "r"},
-        ],
-        [{"text": "Docs", "url": "https://core.telegram.org/bots/api"}],
-    ]
-}
-
-
-async def handle(update: dict[str, Any], bot: BotAPI) -> None:
-    """A small demo bot: a welcome with buttons, an echo, and edits on presses."""
-    if "callback_query" in update:
-        query = update["callback_query"]
-        message = query["message"]
-        await bot.call("answerCallbackQuery", callback_query_id=query["id"], text="Thanks!")
-        text = "Liked — <i>thank you</i>" if query["data"] == "like" else "Refreshed ✓"
-        await bot.call(
-            "editMessageText",
-            chat_id=message["chat"]["id"],
-            message_id=message["message_id"],
-            text=text,
-            parse_mode="HTML",
-            reply_markup=KEYBOARD,
-        )
-        return
-    message = update["message"]
-    chat_id = message["chat"]["id"]
-    if message.get("text") == "/start":
-        await bot.call(
-            "sendMessage",
-            chat_id=chat_id,
-            text="Welcome, <b>Alice</b>! Here is <code>tgserve</code> on a local Telegram.",
-            parse_mode="HTML",
-            reply_markup=KEYBOARD,
-        )
-    else:
-        await bot.call("sendMessage", chat_id=chat_id, text=f"You said: {message.get('text')}")
-
-
-@contextlib.asynccontextmanager
-async def chromium_page() -> AsyncIterator[Page]:
-    """A page in a fresh headless Chromium; a script error on it fails the test."""
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        try:
-            page = await browser.new_page(viewport={"width": 960, "height": 760})
-            errors: list[str] = []
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            yield page
-            assert errors == []
-        finally:
-            await browser.close()
 
 
 async def test_browser_chat(tg: Emulator, tmp_path: Path) -> None:
@@ -123,12 +61,8 @@ async def test_browser_chat(tg: Emulator, tmp_path: Path) -> None:
         counts = page.locator("#runtime", has_text="received 4 · handled 4")
         await counts.wait_for(timeout=5000)  # the page polls the bot's GET {path}
         assert (await counts.inner_text()).startswith("plain bot, running")
-        await page.wait_for_timeout(2600)  # let the toast fade before the picture
-        picture = await page.screenshot(path=str(tmp_path / "chat.png"))
+        picture = await page.screenshot(path=str(tmp_path / "chat.png"))  # never into docs/
         assert picture.startswith(b"\x89PNG")
-        if os.environ.get("TGSERVE_UPDATE_SCREENSHOTS") or not SCREENSHOT.exists():
-            SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-            SCREENSHOT.write_bytes(picture)
 
 
 async def test_live_message_survives_a_slower_history_load(tg: Emulator) -> None:
@@ -160,3 +94,48 @@ async def test_live_message_survives_a_slower_history_load(tg: Emulator) -> None
         await page.wait_for_timeout(200)
         assert await history.locator(".msg", has_text="You said: second").count() == 1
         assert await history.locator(".msg", has_text="You said: first").count() == 1
+
+
+async def test_no_control_is_cut_off_from_360_to_1920_px(tg: Emulator) -> None:
+    """At every width every control is on screen, whole, and on one line."""
+    widths = sorted({360, 1100, 1200, *(w for w, _ in WIDTHS.values())})
+    async with tg.serve(handle), chromium_page(widths[0], 720) as page:
+        await converse(tg, page)
+        await page.locator("#runtime", has_text="received 3").wait_for(timeout=5000)
+        problems = {}
+        for width in widths:
+            await page.set_viewport_size({"width": width, "height": 720})
+            await page.wait_for_timeout(50)
+            problems[width] = await clipped(page)
+        assert problems == {width: [] for width in widths}
+
+
+async def test_title_names_the_bot_and_groups_count_members(tg: Emulator) -> None:
+    alice, bob = tg.user("alice"), tg.user("bob")
+    tg.group("Friends", [alice])
+    tg.group("Team", [alice, bob])
+    async with tg.serve(handle), chromium_page() as page:
+        await page.goto(tg.url)
+        await page.locator("#chat-name", has_text="Test Bot").wait_for()
+        assert await page.inner_text("#chat-kind") == "bot · chat with Alice"
+        nav = page.locator("nav")
+        assert await nav.locator("button", has_text="Friends").inner_text() == (
+            "Friends\ngroup · 1 member"
+        )
+        await nav.locator("button", has_text="Team").click()
+        await page.locator("#chat-name", has_text="Team").wait_for()
+        assert await page.inner_text("#chat-kind") == "group · 2 members"
+
+
+async def test_the_page_asks_for_no_missing_file(tg: Emulator) -> None:
+    """No 404 in the page's own requests, the icon included; /favicon.ico is an icon."""
+    async with chromium_page() as page:
+        failed: list[str] = []
+        page.on("response", lambda r: failed.append(r.url) if r.status >= 400 else None)
+        await page.goto(tg.url)
+        await page.wait_for_load_state("networkidle")
+        assert failed == []
+    async with httpx.AsyncClient(trust_env=False) as http:
+        icon = await http.get(f"{tg.url}/favicon.ico")
+    assert icon.status_code == 200 and icon.headers["content-type"] == "image/x-icon"
+    assert icon.content.startswith(b"\x00\x00\x01\x00")  # an ICO file

@@ -70,6 +70,10 @@ def _asset(name: str) -> bytes:
     return (resources.files("tgserve.emulator") / "static" / name).read_bytes()
 
 
+async def favicon(request: Request) -> Response:
+    return Response(_asset("favicon.ico"), media_type="image/x-icon")
+
+
 async def page(request: Request) -> Response:
     headers = {
         "content-security-policy": "default-src 'self'; img-src 'self' data:; "
@@ -121,6 +125,7 @@ def create_app(world: World) -> Any:
         Route("/bot{token}/{method}", bot_api, methods=["GET", "POST"]),
         Route("/file/bot{token}/{path:path}", download),
         *control_routes(),
+        Route("/favicon.ico", favicon),
         Route("/", page),
         Route("/static/{name}", static),
     ]

@@ -72,6 +72,9 @@ function wrap(entity, inner, covered) {
 }
 
 function chatById(id) { return view.state.chats.find((c) => c.id === id); }
+function botById(id) { return view.state.bots.find((b) => b.id === id); }
+function plural(count, one) { return `${count} ${one}${count === 1 ? "" : "s"}`; }
+function members(chatId) { return plural((view.state.members[chatId] || []).length, "member"); }
 function userById(id) { return view.state.users.find((u) => u.id === id); }
 
 async function loadState() {
@@ -89,7 +92,7 @@ async function loadState() {
 function renderChatList() {
   const buttons = view.state.chats.map((chat) => {
     const name = chat.type === "private" ? `${chat.first_name}` : chat.title;
-    const kind = chat.type === "private" ? "private chat" : `group · ${(view.state.members[chat.id] || []).length} members`;
+    const kind = chat.type === "private" ? "private chat" : `group · ${members(chat.id)}`;
     const key = `${view.botId}:${chat.id}`;
     const classes = [chat.id === view.chatId ? "active" : "", view.unread.has(key) ? "unread" : ""];
     return el("button", { type: "button", class: classes.join(" "), "data-chat": chat.id,
@@ -112,7 +115,7 @@ async function openChat(chatId) {
   view.chatId = chatId;
   view.unread.delete(`${view.botId}:${chatId}`);
   const chat = chatById(chatId);
-  $("title").textContent = chat ? (chat.title || `${chat.first_name} ↔ bot`) : "";
+  renderTitle(chat);
   renderChatList();
   renderSenders();
   // Live events that arrive while the history loads are held back and applied on top of it,
@@ -133,6 +136,16 @@ async function openChat(chatId) {
       load.events.forEach(apply);
     }
   }
+}
+
+// A private chat is titled with the bot's name, as Telegram shows it; a group with its own.
+function renderTitle(chat) {
+  const bot = botById(view.botId);
+  const [name, kind] = !chat ? ["Pick a chat", ""]
+    : chat.type === "private" ? [bot ? bot.first_name : "bot", `bot · chat with ${chat.first_name}`]
+    : [chat.title, `group · ${members(chat.id)}`];
+  $("chat-name").textContent = name;
+  $("chat-kind").textContent = kind;
 }
 
 function renderMessage(record) {
@@ -231,7 +244,7 @@ async function showRuntime() {
 function connect() {
   const source = new EventSource("/_emulator/events");
   source.onmessage = (message) => apply(JSON.parse(message.data));
-  source.onopen = () => { if (view.state) openChat(view.chatId); };
+  source.onopen = () => { if (view.state && view.chatId !== null) openChat(view.chatId); };
 }
 
 function wire() {
