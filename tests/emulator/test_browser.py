@@ -40,7 +40,7 @@ async def test_browser_chat(tg: Emulator, tmp_path: Path) -> None:
         assert await history.locator("b", has_text="Alice").count() == 1
 
         await page.fill("#text", "<script>window.__pwned = 1</script>")
-        await page.click("#composer button")
+        await page.click("#composer button[type=submit]")
         echo = history.locator(".msg", has_text="You said: <script>")
         await echo.wait_for()
         assert (

@@ -163,12 +163,15 @@ function renderMessage(record) {
   if (m.photo) box.append(el("img", { src: `/_emulator/files/${encodeURIComponent(m.photo[m.photo.length - 1].file_id)}`, alt: "photo" }));
   if (m.document) box.append(el("a", { href: `/_emulator/files/${encodeURIComponent(m.document.file_id)}`,
                                        download: m.document.file_name || "file", text: `📄 ${m.document.file_name || "file"}` }));
+  renderAttachments(box, record);
   const text = m.text ?? m.caption;
   if (text) box.append(el("div", { class: "text" }, renderEntities(text, m.entities || m.caption_entities || [])));
   const rows = (record.markup && record.markup.inline_keyboard) || [];
   if (rows.length) { box.classList.add("with-keyboard"); box.append(renderKeyboard(rows, (button) => press(record, button))); }
   const time = new Date(m.date * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-  box.append(el("div", { class: "meta", text: record.edits ? `edited ${time}` : time }));
+  const meta = el("div", { class: "meta", text: record.edits ? `edited ${time}` : time });
+  if (mine && m.text !== undefined && !m.via_bot) meta.prepend(editControl(record));
+  box.append(meta);
   return box;
 }
 
@@ -189,6 +192,7 @@ function renderReplyKeyboard() {
 }
 
 async function press(record, button) {
+  if (button.pay) { await pay(record); return; }
   if (button.url) { const href = safeUrl(button.url); if (href) window.open(href, "_blank", "noopener"); return; }
   if (button.callback_data === undefined) { toast("this button type is not emulated"); return; }
   await api("press", { bot_id: view.botId, chat_id: record.chat_id, user_id: view.userId,
@@ -211,6 +215,10 @@ function apply(event) {
   }
   if (event.kind === "answer") { if (event.data.text) toast(event.data.text); return; }
   if (event.kind === "action") { showStatus("bot is typing…"); return; }
+  if (!event.message) {  // a membership change, an inline answer: nothing in the history
+    if (event.kind === "member") loadState();
+    return;
+  }
   if (view.loading) { view.loading.events.push(event); return; }
   const id = event.message.message_id;
   view.messages.set(id, event);
@@ -253,6 +261,7 @@ function wire() {
     const input = $("text");
     const text = input.value;
     input.value = "";
+    showInlineResults(null);
     await send(text);
   });
   $("photo").addEventListener("change", async (event) => {
@@ -282,6 +291,199 @@ function wire() {
   });
 }
 
+// What a person does beyond text: share a location, vote in a poll, pay an invoice, edit
+// their own message, type `@bot query` and pick a result, add the bot to a group or remove it.
+
+function stars(amount, currency) { return currency === "XTR" ? `⭐ ${amount}` : `${amount} ${currency}`; }
+function where(record) { return { bot_id: view.botId, chat_id: record.chat_id, user_id: view.userId,
+                                  message_id: record.message.message_id }; }
+
+// The parts of a message that are not text: places, contacts, dice, polls, invoices.
+function renderAttachments(box, record) {
+  const m = record.message;
+  if (m.via_bot) box.append(el("div", { class: "via", text: `via @${m.via_bot.username}` }));
+  if (m.venue) box.append(el("div", { class: "place", text: `📍 ${m.venue.title} — ${m.venue.address}` }));
+  else if (m.location) {
+    const { latitude: lat, longitude: lon } = m.location;
+    box.append(el("a", { class: "place", target: "_blank", rel: "noopener noreferrer",
+                         href: `https://www.openstreetmap.org/?mlat=${Number(lat)}&mlon=${Number(lon)}`,
+                         text: `📍 ${Number(lat).toFixed(5)}, ${Number(lon).toFixed(5)}` }));
+  }
+  if (m.contact) box.append(el("div", { class: "contact",
+    text: `👤 ${[m.contact.first_name, m.contact.last_name].filter(Boolean).join(" ")} · ${m.contact.phone_number}` }));
+  if (m.dice) box.append(el("div", { class: "dice", text: `${m.dice.emoji} ${m.dice.value}` }));
+  if (m.poll) box.append(renderPoll(record, m.poll));
+  if (m.invoice) box.append(renderInvoice(record, m.invoice));
+  if (m.successful_payment) {
+    const p = m.successful_payment;
+    box.append(el("div", { class: "paid", text: `✅ Paid ${stars(p.total_amount, p.currency)}` }));
+  }
+}
+
+function renderPoll(record, poll) {
+  const total = poll.total_voter_count || 0;
+  const chosen = new Set();
+  const part = el("div", { class: "poll" }, el("div", { class: "question", text: poll.question }));
+  const options = poll.options.map((option, index) => {
+    const share = total ? Math.round((100 * option.voter_count) / total) : 0;
+    const button = el("button", { type: "button", class: "option", "data-index": index,
+      onclick: () => {
+        if (!poll.allows_multiple_answers) { vote(record, [index]); return; }
+        if (chosen.has(index)) chosen.delete(index); else chosen.add(index);
+        button.classList.toggle("chosen", chosen.has(index));
+      } },
+      el("span", { class: "label", text: option.text }),
+      el("span", { class: "count", text: `${share}%` }));
+    if (poll.is_closed) button.disabled = true;
+    return button;
+  });
+  part.append(...options);
+  if (poll.allows_multiple_answers && !poll.is_closed) {
+    part.append(el("button", { type: "button", class: "submit", text: "Vote",
+                               onclick: () => vote(record, [...chosen]) }));
+  }
+  const kind = poll.is_closed ? "final results" : poll.is_anonymous ? "anonymous poll" : "poll";
+  part.append(el("div", { class: "votes", text: `${kind} · ${total} vote${total === 1 ? "" : "s"}` }));
+  return part;
+}
+
+async function vote(record, optionIds) {
+  if (view.userId === null) return;
+  const answer = await api("vote", { ...where(record), option_ids: optionIds });
+  if (answer.ok) toast(optionIds.length ? "Voted" : "Vote retracted");
+}
+
+function renderInvoice(record, invoice) {
+  const rows = (record.markup && record.markup.inline_keyboard) || [];
+  const own = rows.some((row) => row.some((button) => button.pay));
+  const part = el("div", { class: "invoice" },
+    el("div", { class: "title", text: invoice.title }),
+    el("div", { class: "description", text: invoice.description }),
+    el("div", { class: "price", text: stars(invoice.total_amount, invoice.currency) }));
+  if (!own) {  // Telegram shows a Pay button unless the bot's keyboard carries its own
+    part.append(el("button", { type: "button", class: "pay",
+      text: `Pay ${stars(invoice.total_amount, invoice.currency)}`, onclick: () => pay(record) }));
+  }
+  return part;
+}
+
+async function pay(record) {
+  if (view.userId === null) return;
+  const answer = await api("pay", where(record));
+  if (answer.ok) toast("Payment sent");
+}
+
+// Your own text messages can be edited, as in Telegram.
+function editControl(record) {
+  return el("button", { type: "button", class: "edit", title: "Edit this message", "aria-label": "Edit",
+                        text: "✎", onclick: () => editMessage(record) });
+}
+
+async function editMessage(record) {
+  const old = record.message.text;
+  const text = prompt("Edit your message", old);
+  if (text === null || !text.trim() || text === old) return;
+  await api("edit", { ...where(record), user_id: record.message.from.id, text });
+}
+
+// `@botname query` in the composer asks the bot for inline results; a click sends one.
+const inlineState = { timer: null, asked: 0 };
+
+function inlineQueryOf(text) {
+  const bot = view.state && view.state.bots.find((b) => b.id === view.botId);
+  if (!bot || !bot.username) return null;
+  const prefix = `@${bot.username}`;
+  if (!text.toLowerCase().startsWith(prefix.toLowerCase())) return null;
+  const rest = text.slice(prefix.length);
+  return rest === "" || rest.startsWith(" ") ? rest.trim() : null;
+}
+
+function onComposerInput() {
+  clearTimeout(inlineState.timer);
+  const query = inlineQueryOf($("text").value);
+  if (query === null) { showInlineResults(null); return; }
+  inlineState.timer = setTimeout(() => askInline(query), 350);
+}
+
+async function askInline(query) {
+  if (view.userId === null) return;
+  const asked = ++inlineState.asked;
+  const sent = await api("inline_query", { bot_id: view.botId, user_id: view.userId, query });
+  if (!sent.ok) return;
+  const answer = await api("inline_results", { inline_query_id: sent.inline_query_id, timeout: 5 });
+  if (asked !== inlineState.asked || !answer.ok) return;  // a newer query took over
+  showInlineResults({ id: sent.inline_query_id, results: answer.answer.results || [] });
+}
+
+function showInlineResults(found) {
+  const list = $("inline-results");
+  if (!found) { list.replaceChildren(); list.hidden = true; return; }
+  list.hidden = false;
+  if (!found.results.length) { list.replaceChildren(el("div", { class: "empty", text: "No results" })); return; }
+  list.replaceChildren(...found.results.map((result) => el("button", {
+    type: "button", class: "result", onclick: () => chooseInline(found.id, result.id) },
+    el("span", { class: "title", text: String(result.title ?? result.id) }),
+    el("span", { class: "description", text: String(result.description ?? "") }))));
+}
+
+async function chooseInline(queryId, resultId) {
+  const answer = await api("choose_inline_result", { inline_query_id: queryId, result_id: resultId,
+                                                     user_id: view.userId });
+  if (!answer.ok) return;
+  $("text").value = "";
+  showInlineResults(null);
+  if (view.chatId !== view.userId) await openChat(view.userId);  // sent to your private chat
+}
+
+// The ⋯ menu: share a location; in a group, add the bot or remove it.
+function renderActionsMenu() {
+  const chat = chatById(view.chatId);
+  const items = [["Share location", shareLocation]];
+  if (chat && chat.type !== "private") {
+    items.push(["Add the bot to this group", () => botMembership("add_bot")]);
+    items.push(["Remove the bot from this group", () => botMembership("remove_bot")]);
+  }
+  $("actions-menu").replaceChildren(...items.map(([label, act]) => el("button", { type: "button",
+    role: "menuitem", text: label, onclick: () => { closeActionsMenu(); act(); } })));
+}
+
+function toggleActionsMenu() {
+  const menu = $("actions-menu");
+  if (!menu.hidden) { closeActionsMenu(); return; }
+  renderActionsMenu();
+  menu.hidden = false;
+  $("more").setAttribute("aria-expanded", "true");
+}
+
+function closeActionsMenu() { $("actions-menu").hidden = true; $("more").setAttribute("aria-expanded", "false"); }
+
+async function shareLocation() {
+  if (view.userId === null) return;
+  const given = prompt("Latitude, longitude", "51.5007, -0.1246");
+  if (!given) return;
+  const [latitude, longitude] = given.split(",").map((part) => Number(part.trim()));
+  if (!Number.isFinite(latitude) || !Number.isFinite(longitude)) { toast("give a latitude and a longitude"); return; }
+  await api("send_location", { bot_id: view.botId, chat_id: view.chatId, user_id: view.userId,
+                               latitude, longitude });
+}
+
+async function botMembership(action) {
+  const answer = await api(action, { bot_id: view.botId, chat_id: view.chatId, user_id: view.userId });
+  if (!answer.ok) return;
+  const status = answer.my_chat_member.new_chat_member.status;
+  toast(status === "kicked" || status === "left" ? "The bot was removed from the group"
+                                                 : "The bot was added to the group");
+}
+
+function wireActions() {
+  $("text").addEventListener("input", onComposerInput);
+  $("more").addEventListener("click", toggleActionsMenu);
+  document.addEventListener("click", (event) => {
+    if (!event.target.closest("#actions-menu, #more")) closeActionsMenu();
+  });
+}
+
 wire();
+wireActions();
 loadState().then(connect).then(showRuntime);
 setInterval(showRuntime, 2000);
