@@ -12,8 +12,8 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-from tgserve.cli._signals import stop_signals
 from tgserve.cli.target import load_target
+from tgserve.signals import stop_signals
 
 
 def register(sub: Any) -> None:
