@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 
@@ -67,3 +68,19 @@ def test_the_local_run_puts_the_environment_back(monkeypatch: pytest.MonkeyPatch
         assert os.environ["TGSERVE_API_URL"] == "http://127.0.0.1:9"
     assert os.environ["TGSERVE_API_URL"] == "http://before.test"
     assert "TELEGRAM_BOT_TOKEN" not in os.environ
+
+
+def test_a_handler_that_calls_api_telegram_org_is_explained_in_one_line() -> None:
+    run = Running(str(BOTS / "plain_own_client.py"))
+    try:
+        run.say("hello")
+        run.texts(1)
+        for _ in range(100):
+            if run.http.get("/runtime").json()["runtime"]["counts"].get("failed"):
+                break
+            time.sleep(0.05)
+    finally:
+        out = run.stop()
+    assert "Traceback" not in out and "ConnectError" not in out
+    explained = [line for line in out.splitlines() if "the bot called api.telegram.org" in line]
+    assert len(explained) == 1, out
