@@ -23,10 +23,10 @@ def point_at(target: Any, bot: Any, api_url: str) -> str | None:
     kind = kind_of(target)
     if kind == "ptb":
         _point_ptb(target.bot, api_url)
-        return "its PTB Application's base_url and base_file_url"
+        return "the PTB Application's base_url and base_file_url"
     if kind == "aiogram" and bot is not None:
         _point_aiogram(bot, api_url)
-        return "its aiogram Bot's session (a TelegramAPIServer)"
+        return "the aiogram Bot's session (a TelegramAPIServer)"
     return None
 
 

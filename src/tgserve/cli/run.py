@@ -84,10 +84,12 @@ async def _locally(args: argparse.Namespace) -> int:
                 guard = TelegramCallFilter()
                 for handler in logging.getLogger().handlers:
                     handler.addFilter(guard)
+                started = False
                 try:
                     async with serve_bot(tg, target, bot=bot, host=host, port=args.port):
+                        started = True
                         if pointed:
-                            print(f"tgserve: the local Telegram answers {pointed}.", flush=True)
+                            print(f"tgserve: pointed {pointed} at {tg.api_url}", flush=True)
                         print(
                             f"tgserve: {args.bot} runs on a local Telegram. Chat with it: {tg.url}",
                             flush=True,
@@ -97,7 +99,8 @@ async def _locally(args: argparse.Namespace) -> int:
                 except (ConfigError, ModuleNotFoundError):
                     raise
                 except Exception as exc:
-                    print(f"tgserve run: {start_failure(exc)}", file=sys.stderr, flush=True)
+                    why = f"the bot's stop failed: {exc}" if started else start_failure(exc)
+                    print(f"tgserve run: {why}", file=sys.stderr, flush=True)
                     return 1
         finally:
             await tg.stop()
