@@ -167,14 +167,11 @@ def test_a_taken_port_names_its_option(taken_port: int, flag: str) -> None:
     )
 
 
-def test_serve_names_port_too(taken_port: int) -> None:
-    result = tgserve(
-        "serve",
-        "examples/echo.py",
-        "--port",
-        str(taken_port),
-        env=environment(TELEGRAM_BOT_TOKEN=TOKEN),
-    )
+@pytest.mark.parametrize("command", ["serve", "emulator"])
+def test_serve_and_emulator_name_the_port_too(taken_port: int, command: str) -> None:
+    args = [command, "examples/echo.py"] if command == "serve" else [command]
+    env = environment(TELEGRAM_BOT_TOKEN=TOKEN)
+    result = tgserve(*args, "--port", str(taken_port), env=env)
     assert result.returncode == 2
     assert result.stderr.strip() == (
         f"tgserve: port {taken_port} on 127.0.0.1 is in use; pass --port PORT"

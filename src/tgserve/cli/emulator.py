@@ -21,6 +21,9 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from tgserve.cli.preflight import check_port
+
+    check_port(args.host, args.port, "--port")  # a taken port: one line, exit 2
     return asyncio.run(_main(args))
 
 
