@@ -122,10 +122,10 @@ async def not_found(request: Request, exc: Exception) -> Response:
 def create_app(world: World) -> Any:
     """The emulator as an ASGI app around `world`."""
     routes = [
+        Route("/favicon.ico", favicon),
         Route("/bot{token}/{method}", bot_api, methods=["GET", "POST"]),
         Route("/file/bot{token}/{path:path}", download),
         *control_routes(),
-        Route("/favicon.ico", favicon),
         Route("/", page),
         Route("/static/{name}", static),
     ]
