@@ -148,8 +148,11 @@ async def test_a_person_removes_the_bot_from_a_group_and_adds_it_back(actions: E
         await page.locator("nav button", has_text="Friends").click()
         await page.locator("#chat-name", has_text="Friends").wait_for()
         await page.click("#more")
+        assert await page.get_by_role("menuitem", name="Add the bot").count() == 0
         await page.get_by_role("menuitem", name="Remove the bot from this group").click()
         await page.locator("#toast", has_text="The bot was removed from the group").wait_for()
         await page.click("#more")
-        await page.get_by_role("menuitem", name="Add the bot to this group").click()
+        menu = page.locator("#actions-menu")
+        assert await menu.get_by_role("menuitem", name="Remove the bot").count() == 0
+        await menu.get_by_role("menuitem", name="Add the bot to this group").click()
         await page.locator("#history").get_by_text("Thanks for adding me").wait_for()

@@ -440,11 +440,21 @@ function renderActionsMenu() {
   const chat = chatById(view.chatId);
   const items = [["Share location", shareLocation]];
   if (chat && chat.type !== "private") {
-    items.push(["Add the bot to this group", () => botMembership("add_bot")]);
-    items.push(["Remove the bot from this group", () => botMembership("remove_bot")]);
+    const present = botInGroup(chat.id);
+    if (present !== true) items.push(["Add the bot to this group", () => botMembership("add_bot")]);
+    if (present !== false) items.push(["Remove the bot from this group", () => botMembership("remove_bot")]);
   }
   $("actions-menu").replaceChildren(...items.map(([label, act]) => el("button", { type: "button",
     role: "menuitem", text: label, onclick: () => { closeActionsMenu(); act(); } })));
+}
+
+// true or false by the server's bot_status (a bot is a member where none is listed);
+// null when the server does not say.
+function botInGroup(chatId) {
+  const listed = view.state.bot_status;
+  if (!Array.isArray(listed)) return null;
+  const found = listed.find((s) => s.bot_id === view.botId && s.chat_id === chatId);
+  return !found || ["member", "administrator", "creator", "restricted"].includes(found.status);
 }
 
 function toggleActionsMenu() {
@@ -470,6 +480,7 @@ async function shareLocation() {
 async function botMembership(action) {
   const answer = await api(action, { bot_id: view.botId, chat_id: view.chatId, user_id: view.userId });
   if (!answer.ok) return;
+  await loadState();
   const status = answer.my_chat_member.new_chat_member.status;
   toast(status === "kicked" || status === "left" ? "The bot was removed from the group"
                                                  : "The bot was added to the group");
