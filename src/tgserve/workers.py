@@ -69,8 +69,8 @@ def refuse_several_workers(config: Config, bot_id: str, host: str) -> None:
     else:
         message = (
             f"{server} runs {workers} worker processes for this bot with ack=background, "
-            "which lets a chat's next update run on another worker before the last one ends: "
-            "set TGSERVE_ACK=queue (or inline), or run one worker"
+            "so a chat's next message may run on another worker before the last one ends: "
+            "use TGSERVE_ACK=queue (or inline), or run one worker"
         )
     raise _gunicorn_refusal(message) if server == "gunicorn" else ConfigError(message)
 

@@ -79,7 +79,7 @@ def test_gunicorn_two_workers_with_ack_background_refuse_to_start(tmp_path: Path
     finally:
         stop(proc)
     text = log.read_text()
-    assert code != 0 and "with ack=background" in text and "set TGSERVE_ACK=queue" in text
+    assert code != 0 and "with ack=background" in text and "use TGSERVE_ACK=queue" in text
 
 
 def test_one_gunicorn_worker_with_memory_store_serves(tmp_path: Path) -> None:
