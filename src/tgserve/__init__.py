@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from tgserve.hosts.gcf import gcf
     from tgserve.hosts.polling import poll
     from tgserve.hosts.wsgi import wsgi
+    from tgserve.multibot import spec
     from tgserve.hosts.yandex import yandex
     from tgserve.runtime import Runtime
 
@@ -42,6 +43,7 @@ _EXPORTS: dict[str, str] = {
     "aws_lambda": "tgserve.hosts.aws_lambda",
     "gcf": "tgserve.hosts.gcf",
     "poll": "tgserve.hosts.polling",
+    "spec": "tgserve.multibot",
     "wsgi": "tgserve.hosts.wsgi",
     "yandex": "tgserve.hosts.yandex",
 }
@@ -59,6 +61,7 @@ __all__ = [
     "aws_lambda",
     "gcf",
     "poll",
+    "spec",
     "wsgi",
     "yandex",
 ]
