@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 
 import tgserve
-from tgserve import loopthread
 from tests.conftest import TOKEN
+from tgserve import loopthread
 from tgserve.hosts.wsgi_bots import BotsWSGIApp
 
 TOKENS = [f"{1000 + i}:AA" + "x" * 33 for i in range(5)]
