@@ -20,8 +20,8 @@ if TYPE_CHECKING:
     from tgserve.hosts.gcf import gcf
     from tgserve.hosts.polling import poll
     from tgserve.hosts.wsgi import wsgi
-    from tgserve.multibot import spec
     from tgserve.hosts.yandex import yandex
+    from tgserve.multibot import spec
     from tgserve.runtime import Runtime
 
 __version__ = "0.1.0"
