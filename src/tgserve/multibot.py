@@ -72,7 +72,11 @@ class Bots:
         path = f"{self.base}/{bot_id}"
         if bot_id in self.webhooks:
             raise ConfigError(f"two bots on route {path}: each bot needs its own id")
-        config = Config.load({**self.shared, **entry.options, "path": path})
+        options = {**self.shared, **entry.options, "path": path}
+        shared_url = self.shared.get("webhook_url")
+        if shared_url and "webhook_url" not in entry.options:  # the URL of {path}: one each
+            options["webhook_url"] = f"{str(shared_url).rstrip('/')}/{bot_id}"
+        config = Config.load(options)
         runtime = Runtime(entry.target, config, bot=entry.bot, host=self.host)
         owner = self._tokens.get(runtime.adapter.bot_id)
         if owner is not None:

@@ -51,14 +51,10 @@ async def test_fifty_bots_on_one_server(tmp_path: Path) -> None:
         base = f"http://127.0.0.1:{port}"
         app = tgserve.asgi(
             {
-                f"b{i}": tgserve.spec(
-                    make_bot(i, seen),
-                    token=token,
-                    secret_token=secret(i),
-                    webhook_url=f"{base}/webhook/b{i}",
-                )
+                f"b{i}": tgserve.spec(make_bot(i, seen), token=token, secret_token=secret(i))
                 for i, token in enumerate(tokens)
             },
+            webhook_url=f"{base}/webhook",  # the deployment's: each bot's is {this}/{its id}
             api_url=tg.api_url,
             store=f"sqlite:///{tmp_path}/bots.db",
             gc_freeze=False,
