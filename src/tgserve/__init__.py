@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from tgserve.hosts.polling import poll
     from tgserve.hosts.wsgi import wsgi
     from tgserve.hosts.yandex import yandex
+    from tgserve.multibot import spec
     from tgserve.runtime import Runtime
 
 __version__ = "0.1.0"
@@ -42,6 +43,7 @@ _EXPORTS: dict[str, str] = {
     "aws_lambda": "tgserve.hosts.aws_lambda",
     "gcf": "tgserve.hosts.gcf",
     "poll": "tgserve.hosts.polling",
+    "spec": "tgserve.multibot",
     "wsgi": "tgserve.hosts.wsgi",
     "yandex": "tgserve.hosts.yandex",
 }
@@ -59,6 +61,7 @@ __all__ = [
     "aws_lambda",
     "gcf",
     "poll",
+    "spec",
     "wsgi",
     "yandex",
 ]

@@ -34,6 +34,11 @@ def render(snapshot: Snapshot) -> Response | None:
     return Response(200, generate_latest(registry), (("content-type", CONTENT_TYPE_LATEST),))
 
 
+def families(snapshot: Snapshot) -> Iterator[Any]:
+    """One snapshot's metric families (tgserve.multibot labels them by bot)."""
+    return _Collector(snapshot).collect()
+
+
 class _Collector:
     """Yields one snapshot's numbers as metric families."""
 

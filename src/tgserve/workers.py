@@ -1,10 +1,12 @@
-"""Several worker processes serving one bot with a store each keeps for itself: refused.
+"""Several worker processes serving one bot unsafely: refused at start, with one line.
 
-``memory://`` (and ``sqlite://:memory:``) is per process. Under gunicorn ``-w 2`` or
-uvicorn ``--workers 2`` Telegram's next update of a chat may reach another worker while
-the first is still handled (out of order), and a redelivery reaching the other worker is
-handled twice. tgserve refuses to start then, with one line naming the fix (a shared
-store), found in one of two ways:
+``memory://`` (and ``sqlite://:memory:``) is per process: under gunicorn ``-w 2`` or
+uvicorn ``--workers 2`` a redelivery reaching the other worker is handled twice. And with
+``ack=background`` (the default) each update is acked at once, so Telegram sends the
+chat's next one, which may reach the other worker while the first is still handled: out
+of order. tgserve refuses to start in both cases, naming the fix (a shared store;
+``ack=queue``, which leases a chat to one worker at a time, or ``inline``). Several
+workers are found in one of two ways:
 
 - the server's own settings, parsed by the server's own parser (gunicorn, uvicorn); they
   are trusted, so a gunicorn reload (new workers start before the old ones stop) of one
@@ -42,22 +44,35 @@ def per_process(store: str) -> bool:
 
 
 def refuse_several_workers(config: Config, bot_id: str, host: str) -> None:
-    """Raise a one-line :class:`ConfigError` when several workers would share this bot with
-    a per-process store; otherwise leave a heartbeat for the workers that start later."""
-    if host not in ("asgi", "wsgi") or not per_process(config.store):
+    """Raise a one-line :class:`ConfigError` when several workers would serve this bot with
+    a per-process store, or with ``ack=background`` (a chat's next update, acked at once,
+    may run on another worker before the last one ends); otherwise leave a heartbeat for
+    the workers that start later."""
+    if host not in ("asgi", "wsgi"):
+        return
+    shared = not per_process(config.store)
+    if shared and config.ack != "background":
         return
     server, workers = declared_workers(sys.argv)
     if workers is None:  # the server's settings are unknown: ask the heartbeats
         workers = live_siblings(bot_id) + 1
         server = server or "the parent server"
-    if workers > 1:
+    if workers <= 1:
+        return
+    if not shared:
         message = (
             f"{server} runs {workers} worker processes for this bot, but store "
             f"{config.store} is per process (chats out of order, updates handled twice): "
             "set TGSERVE_STORE to a shared store (redis://, postgresql:// or sqlite:///bot.db) "
             "or run one worker"
         )
-        raise _gunicorn_refusal(message) if server == "gunicorn" else ConfigError(message)
+    else:
+        message = (
+            f"{server} runs {workers} worker processes for this bot with ack=background, "
+            "so a chat's next message may run on another worker before the last one ends: "
+            "use TGSERVE_ACK=queue (or inline), or run one worker"
+        )
+    raise _gunicorn_refusal(message) if server == "gunicorn" else ConfigError(message)
 
 
 def _gunicorn_refusal(message: str) -> ConfigError:

@@ -99,6 +99,7 @@ def test_webhook_commands_against_the_emulator() -> None:
     try:
         assert tgserve("set", "https://example.test/webhook").stdout.strip() == "setWebhook: ok"
         assert '"url": "https://example.test/webhook"' in tgserve("info", "--json").stdout
+        assert "url:              https://example.test/webhook" in tgserve("info").stdout
         assert tgserve("delete", "--drop-pending").returncode == 0
         bad = tgserve("set", "ftp://nope")
         assert bad.returncode == 1 and "bad webhook" in bad.stderr

@@ -55,7 +55,8 @@ def test_gunicorn_two_workers_with_memory_store_refuses_to_start(tmp_path: Path)
 def test_gunicorn_two_workers_with_a_shared_store_serve(tmp_path: Path) -> None:
     log = tmp_path / "gunicorn.log"
     port = free_port()
-    proc = gunicorn(port, 2, log, TGSERVE_STORE=f"sqlite:///{tmp_path}/bot.db")
+    store = f"sqlite:///{tmp_path}/bot.db"
+    proc = gunicorn(port, 2, log, TGSERVE_STORE=store, TGSERVE_ACK="queue")
     try:
         deadline = time.monotonic() + 30
         status = None
@@ -68,6 +69,17 @@ def test_gunicorn_two_workers_with_a_shared_store_serve(tmp_path: Path) -> None:
         assert status == 200, log.read_text()
     finally:
         stop(proc)
+
+
+def test_gunicorn_two_workers_with_ack_background_refuse_to_start(tmp_path: Path) -> None:
+    log = tmp_path / "gunicorn.log"
+    proc = gunicorn(free_port(), 2, log, TGSERVE_STORE=f"sqlite:///{tmp_path}/bot.db")
+    try:
+        code = proc.wait(60)
+    finally:
+        stop(proc)
+    text = log.read_text()
+    assert code != 0 and "with ack=background" in text and "use TGSERVE_ACK=queue" in text
 
 
 def test_one_gunicorn_worker_with_memory_store_serves(tmp_path: Path) -> None:

@@ -209,3 +209,56 @@ async def test_polling_ignores_webhook_url(sqlite_store: str, logwatch: LogWatch
         await rt.stop()
         assert api.calls == []
     assert any("ignored while polling" in line for line in logwatch.lines)
+
+
+async def test_three_replica_processes_starting_together(redis_url: str, tmp_path: Path) -> None:
+    import os
+    import signal
+    import sys
+
+    import httpx
+
+    from tests.conftest_servers import free_port
+
+    await flush(redis_url)
+    root = Path(__file__).resolve().parents[2]
+    async with RecordingBotAPI() as api:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("TGSERVE_")}
+        env |= {
+            "PYTHONPATH": f"{root / 'src'}:{root}",
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TGSERVE_API_URL": api.api_url,
+            "TGSERVE_SECRET_TOKEN": SECRET,
+            "TGSERVE_WEBHOOK_URL": URL,
+            "TGSERVE_STORE": redis_url,
+        }
+        ports = [free_port() for _ in range(3)]
+        procs = [
+            await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "tests.webhook_setup.replica", str(port), cwd=root, env=env
+            )
+            for port in ports
+        ]
+        try:
+            async with httpx.AsyncClient(timeout=2) as client:
+                for port in ports:
+                    for _ in range(200):
+                        try:
+                            if (await client.get(f"http://127.0.0.1:{port}/readyz")).is_success:
+                                break
+                        except httpx.HTTPError:
+                            pass
+                        await asyncio.sleep(0.05)
+                    else:
+                        raise AssertionError(f"replica on {port} never got ready")
+                leaders = [
+                    (await client.get(f"http://127.0.0.1:{p}/webhook")).json()["webhook"]["leader"]
+                    for p in ports
+                ]
+            assert api.count("setWebhook") == 1 and sorted(leaders) == [False, False, True]
+        finally:
+            for proc in procs:
+                proc.send_signal(signal.SIGTERM)
+            for proc in procs:
+                await asyncio.wait_for(proc.wait(), 30)
+        assert api.count("deleteWebhook") == 0 and api.webhook["url"] == URL

@@ -5,14 +5,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, MutableMapping
+from typing import TYPE_CHECKING, Any, overload
 
 from tgserve.bots import Target
 from tgserve.config import Config
 from tgserve.gate import Request, Response, error, header_map
 from tgserve.runtime import Runtime
 from tgserve.webhook import ReadBody, Webhook
+
+if TYPE_CHECKING:
+    from tgserve.hosts.asgi_bots import BotsASGIApp
 
 log = logging.getLogger("tgserve.asgi")
 # 400, not 408: DESIGN.md's status table is the contract; the request is incomplete.
@@ -129,7 +132,18 @@ async def _stop_at_loop_exit(runtime: Runtime) -> None:
         raise
 
 
-def asgi(target: Target, /, *, bot: Any = None, **options: Any) -> ASGIApp:
-    """An ASGI app serving ``target`` (a plain handler, PTB Application or aiogram Dispatcher)."""
+@overload
+def asgi(target: Mapping[str, Any], /, *, bot: Any = None, **options: Any) -> BotsASGIApp: ...
+@overload
+def asgi(target: Target, /, *, bot: Any = None, **options: Any) -> ASGIApp: ...
+def asgi(target: Any, /, *, bot: Any = None, **options: Any) -> ASGIApp | BotsASGIApp:
+    """An ASGI app serving ``target`` (a plain handler, PTB Application or aiogram Dispatcher).
+
+    A mapping of route id -> bot serves many bots, one route each (:mod:`tgserve.multibot`).
+    """
+    if isinstance(target, Mapping):
+        from tgserve.hosts.asgi_bots import asgi_bots
+
+        return asgi_bots(target, **options)
     config = Config.load(options)
     return ASGIApp(Runtime(target, config, bot=bot, host="asgi"))

@@ -11,9 +11,9 @@ from __future__ import annotations
 import concurrent.futures
 import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING, Any, overload
 
 from tgserve import loopthread
 from tgserve.bots import Target
@@ -21,6 +21,9 @@ from tgserve.config import Config
 from tgserve.gate import Query, Request, Response, Verdict, error
 from tgserve.runtime import Runtime
 from tgserve.webhook import ReadBody, Webhook
+
+if TYPE_CHECKING:
+    from tgserve.hosts.wsgi_bots import BotsWSGIApp
 
 log = logging.getLogger("tgserve.wsgi")
 
@@ -225,6 +228,17 @@ def _reason(status: int) -> str:
         return "Unknown"
 
 
-def wsgi(target: Target, /, *, bot: Any = None, **options: Any) -> WSGIApp:
-    """A WSGI app serving ``target`` (a plain handler, PTB Application or aiogram Dispatcher)."""
+@overload
+def wsgi(target: Mapping[str, Any], /, *, bot: Any = None, **options: Any) -> BotsWSGIApp: ...
+@overload
+def wsgi(target: Target, /, *, bot: Any = None, **options: Any) -> WSGIApp: ...
+def wsgi(target: Any, /, *, bot: Any = None, **options: Any) -> WSGIApp | BotsWSGIApp:
+    """A WSGI app serving ``target`` (a plain handler, PTB Application or aiogram Dispatcher).
+
+    A mapping of route id -> bot serves many bots, one route each (:mod:`tgserve.multibot`).
+    """
+    if isinstance(target, Mapping):
+        from tgserve.hosts.wsgi_bots import wsgi_bots
+
+        return wsgi_bots(target, **options)
     return WSGIApp(target, Config.load(options), bot=bot)

@@ -1,0 +1,94 @@
+"""The ASGI host for many bots: one app, a route per bot (:mod:`tgserve.multibot`)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+from tgserve.gate import Query, Request, Response, header_map
+from tgserve.hosts.asgi import SLOW_BODY, Receive, Scope, Send, _read_body, _send
+from tgserve.multibot import Bots, BotSpec, bot_request
+from tgserve.webhook import ReadBody
+
+log = logging.getLogger("tgserve.asgi")
+
+
+class BotsASGIApp:
+    """Lifespan starts and stops every bot; ``app.bots.add(...)`` / ``remove(...)`` change
+    the set while serving."""
+
+    body_timeout = 10.0
+
+    def __init__(self, bots: Bots) -> None:
+        self.bots = bots
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await self._http(scope, receive, send)
+        elif scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+        elif scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1008})
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self, app: Any = None) -> AsyncIterator[None]:
+        """For a parent app: ``FastAPI(lifespan=tg.lifespan)`` starts and drains the bots."""
+        await self.bots.start()
+        try:
+            yield
+        finally:
+            await self.bots.stop()
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    await self.bots.start()
+                except Exception as exc:
+                    log.exception("start-up failed")
+                    await send({"type": "lifespan.startup.failed", "message": type(exc).__name__})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.bots.stop()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope["path"]
+        root = scope.get("root_path", "")
+        if root and path.startswith(root):
+            path = path[len(root) :] or "/"
+        headers = header_map(
+            (k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]
+        )
+        client = scope.get("client")
+        request = Request(scope["method"], path, headers, b"", client[0] if client else None)
+        target = bot_request(self.bots, request)
+        if isinstance(target, Response):
+            await _send(send, target, scope["method"])
+            return
+        if isinstance(target, Query):
+            await _send(send, await self.bots.answer(target), scope["method"])
+            return
+        step = target.head(request)
+        if isinstance(step, ReadBody):
+            raw: bytes | Response | None
+            try:
+                async with asyncio.timeout(self.body_timeout):
+                    raw = await _read_body(receive, step.limit)
+            except TimeoutError:
+                raw = SLOW_BODY
+            step = target.body(raw)
+        response = target.answer_now(step) or await target.answer(step)
+        await _send(send, response, scope["method"])
+
+
+def asgi_bots(bots: Mapping[str, BotSpec | Any], /, **options: Any) -> BotsASGIApp:
+    """An ASGI app serving a mapping of route id -> bot (``tgserve.spec(target, **options)``
+    or a bare target); ``options`` are the defaults every bot shares."""
+    return BotsASGIApp(Bots(bots, options, host="asgi"))
