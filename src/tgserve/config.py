@@ -11,6 +11,8 @@ from typing import Any, Literal, cast
 
 AckMode = Literal["inline", "background", "queue"]
 OnError = Literal["ack", "retry"]
+StateMode = Literal["auto", "on", "off"]
+StateCodecName = Literal["json", "pickle"]
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 StartupHook = Callable[[], Awaitable[Any]]
 
@@ -55,6 +57,9 @@ class Config:
     webhook_url: str | None = None  # registered at start by one process (tgserve.webhook_setup)
     allowed_updates: tuple[str, ...] | None = None  # None: derived from the bot
     webhook_max_connections: int | None = None  # None: Telegram's default, 40
+    state: StateMode = "auto"  # bot state in the store: auto = on for every shared store
+    state_ttl: float | None = None  # seconds an unwritten state record lives (None: for ever)
+    state_codec: StateCodecName = "json"  # "pickle": unsafe on a shared store (docs/state.md)
 
     @classmethod
     def load(
@@ -114,6 +119,9 @@ ENV_VARS: dict[str, str] = {
     "webhook_url": "TGSERVE_WEBHOOK_URL",
     "allowed_updates": "TGSERVE_ALLOWED_UPDATES",
     "webhook_max_connections": "TGSERVE_WEBHOOK_MAX_CONNECTIONS",
+    "state": "TGSERVE_STATE",
+    "state_ttl": "TGSERVE_STATE_TTL",
+    "state_codec": "TGSERVE_STATE_CODEC",
 }
 
 
@@ -189,6 +197,7 @@ def _validate(v: dict[str, Any]) -> dict[str, Any]:
     if callable(hooks):
         hooks = (hooks,)
     v["startup_hooks"] = tuple(cast(Sequence[StartupHook], hooks))
+    _state_options(v)
     for name in ("metrics", "consume", "gc_freeze"):
         if name in v:
             v[name] = _boolean(name, v[name])
@@ -209,3 +218,19 @@ def _boolean(name: str, value: Any) -> bool:
     if text in FALSE:
         return False
     raise ConfigError(f"{name} must be one of {', '.join(TRUE + FALSE)}, got {value!r}")
+
+
+def _state_options(v: dict[str, Any]) -> None:
+    state = v.get("state", "auto")
+    if isinstance(state, bool):
+        state = "on" if state else "off"
+    if state not in ("auto", "on", "off"):
+        raise ConfigError(f"state must be auto, on or off, got {state!r}")
+    v["state"] = state
+    ttl = v.get("state_ttl")
+    if ttl is not None:
+        ttl = _number("state_ttl", ttl, float, 0.0)
+        v["state_ttl"] = ttl or None  # 0: no expiry
+    codec = v.get("state_codec", "json")
+    if codec not in ("json", "pickle"):
+        raise ConfigError(f"state_codec must be json or pickle, got {codec!r}")

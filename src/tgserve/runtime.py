@@ -20,6 +20,7 @@ from tgserve.bots import BotAdapter, Target, adapt
 from tgserve.config import Config
 from tgserve.gate import Response, error
 from tgserve.processing import Outcome, Updates
+from tgserve.state.attach import attach_state
 from tgserve.stores import QueueStats, QueueStore, Store, open_store
 from tgserve.tally import BotAPICounts, Snapshot, Tally
 
@@ -70,6 +71,7 @@ class Runtime:
         self.store: Store = open_store(
             config.store, namespace=self.adapter.bot_id, ttl=config.dedup_ttl
         )
+        attach_state(self.adapter, self.store, config, host)  # docs/state.md
         self.tally = Tally(timed=config.metrics)
         self.updates = Updates(
             self.adapter, config, self.store, self.tally, host=host, max_pending=max_pending

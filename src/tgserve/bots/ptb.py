@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram import Update
 from telegram.ext import Application
 from telegram.request import HTTPXRequest, RequestData
+
+if TYPE_CHECKING:
+    from tgserve.state.ptb import PTBState
+    from tgserve.state.records import StateRecords
 
 log = logging.getLogger("tgserve.ptb")
 
@@ -28,6 +32,14 @@ class PTBBot:
         self.max_in_flight = max_in_flight
         self.bot_id = str(app.bot.token.split(":", 1)[0])
         self._started = False
+        self.state: PTBState | None = None
+
+    def use_state(self, records: StateRecords, *, enabled: bool, shared: bool) -> None:
+        """Keep the application's data and conversations in the store (docs/state.md)."""
+        if enabled:
+            from tgserve.state.ptb import use_state
+
+            self.state = use_state(self.app, records, shared=shared)
 
     @property
     def token(self) -> str:
@@ -70,8 +82,18 @@ class PTBBot:
             vars(self.app.bot.request).pop("do_request", None)  # a restart binds a new one
 
     async def handle(self, update: dict[str, Any]) -> Any:
-        await self.app.process_update(Update.de_json(update, self.app.bot))
+        obj = Update.de_json(update, self.app.bot)
+        if self.state is None:
+            await self._process(obj)
+        else:
+            await self.state.around(obj, self._process)
         return None
+
+    async def _process(self, update: Update) -> None:
+        insert = getattr(self.app.bot, "insert_callback_data", None)
+        if insert is not None:  # as PTB's own updater does: buttons get their data back
+            insert(update)
+        await self.app.process_update(update)
 
 
 def _limit_in_flight(request: HTTPXRequest, limit: int) -> None:

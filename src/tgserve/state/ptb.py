@@ -1,0 +1,342 @@
+"""The PTB bridge: an Application without persistence keeps its state in the store.
+
+Before an update: its user's ``user_data``, its chat's ``chat_data``, ``bot_data``, the
+state of every ConversationHandler (nested ones too) for the update's key, and the
+callback-data keyboards its buttons refer to are read in one round trip and put where
+PTB looks for them. After the handler, what changed is written back in one write. Both
+happen inside the chat's claim or lease (docs/state.md).
+
+PTB offers no public hook for this; the private attributes used are
+``Application._user_data``/``_chat_data``, ``ConversationHandler._conversations`` and
+``_get_key``, and ``CallbackDataCache._keyboard_data``, as in PTB 22.x (tested with the
+versions ``SUPPORTED`` names).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, ConversationHandler
+from telegram.ext._handlers.conversationhandler import PendingState
+
+from tgserve.state.base import Change, Fields
+from tgserve.state.errors import StateDecodeError
+from tgserve.state.records import StateRecords
+from tgserve.state.synced import Synced
+
+log = logging.getLogger("tgserve.state")
+
+SUPPORTED = ((22, 0), (23, 0))  # PTB versions whose private attributes this bridge uses
+BOT_DATA = "b"
+KEYBOARD_FIELDS = ("t", "d")  # access time, button data
+
+
+def conversation_name(handler: ConversationHandler[Any], taken: set[str]) -> str:
+    """The stable name a conversation's records use: its ``name``, else its entry points.
+
+    An unnamed handler is named ``~`` followed by the ``module:qualname`` of its entry
+    points' callbacks; a second handler with the same entry points gets ``#2``, and so
+    on in the order the handlers were added.
+    """
+    base = handler.name
+    if not base:
+        callbacks = (getattr(e, "callback", None) for e in handler.entry_points)
+        base = "~" + ",".join(
+            f"{getattr(c, '__module__', '?')}:{getattr(c, '__qualname__', '?')}" for c in callbacks
+        )
+    name, n = base, 1
+    while name in taken:
+        n += 1
+        name = f"{base}#{n}"
+    taken.add(name)
+    return name
+
+
+def _conversations(app: Application[Any, Any, Any, Any, Any, Any]) -> list[ConversationHandler[Any]]:
+    found: list[ConversationHandler[Any]] = []
+
+    def walk(handlers: Any) -> None:
+        for handler in handlers:
+            if isinstance(handler, ConversationHandler) and handler not in found:
+                found.append(handler)
+                walk(handler.entry_points)
+                for state_handlers in handler.states.values():
+                    walk(state_handlers)
+                walk(handler.fallbacks)
+
+    for group in sorted(app.handlers):
+        walk(app.handlers[group])
+    return found
+
+
+def _conversation_key(handler: ConversationHandler[Any], update: Update) -> tuple[Any, ...] | None:
+    """The key ``handler`` files ``update`` under, or None when it ignores such updates."""
+    if update.channel_post or update.edited_channel_post:
+        return None
+    if handler.per_chat and not update.effective_chat:
+        return None
+    if handler.per_user and not update.effective_user:
+        return None
+    if handler.per_message and not update.callback_query:
+        return None
+    if update.callback_query and handler.per_chat and not update.callback_query.message:
+        return None
+    return handler._get_key(update)
+
+
+@dataclasses.dataclass(slots=True)
+class _Conversation:
+    handler: ConversationHandler[Any]
+    name: str
+    record: str
+    key: tuple[Any, ...]
+    before: Fields
+    state: Any = None
+
+
+@dataclasses.dataclass(slots=True)
+class Loaded:
+    """What one update read: the records it holds, to write back or give back."""
+
+    user: str | None = None
+    chat: str | None = None
+    conversations: list[_Conversation] = dataclasses.field(default_factory=list)
+    keyboards: dict[str, Fields] = dataclasses.field(default_factory=dict)
+
+
+def use_state(
+    app: Application[Any, Any, Any, Any, Any, Any], records: StateRecords, *, shared: bool
+) -> PTBState | None:
+    """The bridge for ``app``, or None when it keeps its own persistence (left alone)."""
+    persistence = app.persistence
+    if persistence is not None:
+        if shared and type(persistence).__name__ in ("PicklePersistence", "DictPersistence"):
+            log.warning(
+                "this PTB bot's %s keeps its data per process, though the store is shared: "
+                "drop it and tgserve keeps the state in the store (docs/state.md)",
+                type(persistence).__name__,
+            )
+        return None
+    if not version_supported():
+        import telegram
+
+        log.warning(
+            "tgserve state was tested with PTB %d.x to %d.x, not %s",
+            SUPPORTED[0][0],
+            SUPPORTED[1][0] - 1,
+            telegram.__version__,
+        )
+    codec: Any = records.codec
+    if hasattr(codec, "bot"):
+        codec.bot = app.bot  # PTB objects read back are bound to the bot, for their shortcuts
+    return PTBState(app, records)
+
+
+class PTBState:
+    """Loads before and saves after each update of one Application (see the module doc)."""
+
+    def __init__(self, app: Application[Any, Any, Any, Any, Any, Any], records: StateRecords):
+        self.app = app
+        self.records = records
+        self.synced = Synced(records)
+        self._named: list[tuple[ConversationHandler[Any], str]] = []
+        self._handler_count = -1
+        self._known_keyboards: set[str] = set()
+
+    # names -----------------------------------------------------------------
+
+    def conversations(self) -> list[tuple[ConversationHandler[Any], str]]:
+        """Every ConversationHandler of the application with its stable name."""
+        count = sum(len(h) for h in self.app.handlers.values())
+        if count != self._handler_count:
+            taken: set[str] = set()
+            self._named = [(h, conversation_name(h, taken)) for h in _conversations(self.app)]
+            self._handler_count = count
+        return self._named
+
+    # load ------------------------------------------------------------------
+
+    async def load(self, update: Update) -> Loaded:
+        """Read what ``update`` can touch and put it where PTB looks for it."""
+        loaded = Loaded()
+        user, chat = update.effective_user, update.effective_chat
+        keys = [BOT_DATA]
+        if user is not None:
+            loaded.user = f"u:{user.id}"
+            keys.append(loaded.user)
+        if chat is not None:
+            loaded.chat = f"c:{chat.id}"
+            keys.append(loaded.chat)
+        for handler, name in self.conversations():
+            key = _conversation_key(handler, update)
+            if key is not None:
+                record = f"v:{name}:{':'.join(str(part) for part in key)}"
+                loaded.conversations.append(_Conversation(handler, name, record, key, {}))
+                keys.append(record)
+        cache = self.app.bot.callback_data_cache
+        if cache is not None:
+            for uuid in _keyboard_uuids(update):
+                if uuid not in cache._keyboard_data:
+                    keys.append(f"k:{uuid}")
+        stored = await self.records.read(keys)
+        taken: list[str] = []
+        try:
+            self.synced.take(BOT_DATA, self.app.bot_data, stored.get(BOT_DATA, {}))
+            taken.append(BOT_DATA)
+            if loaded.user is not None and user is not None:
+                self.synced.take(loaded.user, self._data(self.app._user_data, user.id), stored.get(loaded.user, {}))
+                taken.append(loaded.user)
+            if loaded.chat is not None and chat is not None:
+                self.synced.take(loaded.chat, self._data(self.app._chat_data, chat.id), stored.get(loaded.chat, {}))
+                taken.append(loaded.chat)
+            for conv in loaded.conversations:
+                self._load_conversation(conv, stored.get(conv.record, {}))
+            for key, fields in stored.items():
+                if key.startswith("k:"):
+                    self._load_keyboard(key, fields)
+                    loaded.keyboards[key] = fields
+        except BaseException:
+            for key in taken:
+                self.synced.give_back(key, keep=key == BOT_DATA, failed=True)
+            raise
+        return loaded
+
+    @staticmethod
+    def _data(store: MutableMapping[int, Any], key: int) -> MutableMapping[Any, Any]:
+        data = store[key]  # PTB's defaultdict builds the context type's data object
+        if not isinstance(data, MutableMapping):
+            raise TypeError(
+                f"tgserve state keeps user_data and chat_data that are mappings, not {type(data).__name__}"
+            )
+        return data
+
+    def _load_conversation(self, conv: _Conversation, fields: Fields) -> None:
+        live = conv.handler._conversations
+        conv.before = dict(fields)
+        values = self.records.decode(conv.record, fields)
+        if isinstance(live.get(conv.key), PendingState):
+            return  # a non-blocking step of this process is still running: it knows best
+        until = values.get("t")
+        expired = isinstance(until, float) and until < time.time()  # conversation_timeout
+        if "s" in values and not expired:
+            live[conv.key] = values["s"]
+        else:
+            live.pop(conv.key, None)
+        conv.state = live.get(conv.key)
+
+    def _load_keyboard(self, key: str, fields: Fields) -> None:
+        values = self.records.decode(key, fields)
+        cache = self.app.bot.callback_data_cache
+        if cache is None or not isinstance(values.get("d"), dict):
+            return
+        uuid = key[2:]
+        cache.load_persistence_data(([(uuid, float(values.get("t") or time.time()), values["d"])], {}))
+        self._known_keyboards.add(uuid)
+
+    # save ------------------------------------------------------------------
+
+    def changes(self, loaded: Loaded) -> list[Change]:
+        """What the update changed, as writes (snapshots move on; see :meth:`done`)."""
+        out: list[Change | None] = [self.synced.change(BOT_DATA, self.app.bot_data)]
+        if loaded.user is not None:
+            uid = int(loaded.user[2:])
+            out.append(self.synced.change(loaded.user, self._data(self.app._user_data, uid)))
+        if loaded.chat is not None:
+            cid = int(loaded.chat[2:])
+            out.append(self.synced.change(loaded.chat, self._data(self.app._chat_data, cid)))
+        now = time.time()
+        for conv in loaded.conversations:
+            out.append(self._conversation_change(conv, now))
+        out.extend(self._keyboard_changes(loaded))
+        return [c for c in out if c is not None]
+
+    def _conversation_change(self, conv: _Conversation, now: float) -> Change | None:
+        state = conv.handler._conversations.get(conv.key)
+        if isinstance(state, PendingState):
+            if not state.done():
+                return None  # saved by the next update of this key, once resolved here
+            state = state.resolve()
+            if state == ConversationHandler.END:
+                state = None
+        if state is None:
+            return Change(conv.record, {}, list(conv.before)) if conv.before else None
+        values: dict[str, Any] = {"s": state}
+        timeout = conv.handler.conversation_timeout
+        if timeout is not None:
+            seconds = timeout.total_seconds() if hasattr(timeout, "total_seconds") else timeout
+            values["t"] = now + float(seconds)
+        return self.records.diff(conv.record, self.records.encode(conv.record, values), conv.before)
+
+    def _keyboard_changes(self, loaded: Loaded) -> Iterator[Change]:
+        cache = self.app.bot.callback_data_cache
+        if cache is None:
+            return
+        held = cache._keyboard_data
+        for key, fields in loaded.keyboards.items():
+            if key[2:] not in held:  # dropped by the handler (drop_callback_data)
+                self._known_keyboards.discard(key[2:])
+                yield Change(key, {}, list(fields))
+        for uuid, data in list(held.items()):
+            if uuid not in self._known_keyboards:
+                key = f"k:{uuid}"
+                yield Change(key, self.records.encode(key, {"t": data.access_time, "d": data.button_data}))
+                self._known_keyboards.add(uuid)
+        if len(self._known_keyboards) > 2 * max(cache.maxsize, 1):
+            self._known_keyboards &= set(held)
+
+    async def around(self, update: Update, process: Callable[[Update], Awaitable[None]]) -> None:
+        """Load, run ``process`` (PTB's ``process_update``), save what changed, give back."""
+        try:
+            loaded = await self.load(update)
+        except StateDecodeError as exc:
+            chat = update.effective_chat
+            raise StateDecodeError(f"chat {chat.id if chat else None}: {exc}") from None
+        failed = True
+        try:
+            await process(update)
+            await self.records.write(self.changes(loaded))
+            failed = False
+        finally:
+            self.done(loaded, failed=failed)
+
+    def done(self, loaded: Loaded, *, failed: bool) -> None:
+        """Give back what ``loaded`` holds; the data of users and chats no update holds is
+        dropped from the process (the store has it)."""
+        if self.synced.give_back(BOT_DATA, keep=True, failed=failed) and failed:
+            self.app.bot_data.clear()
+        if loaded.user is not None and self.synced.give_back(loaded.user, failed=failed):
+            self.app._user_data.pop(int(loaded.user[2:]), None)
+        if loaded.chat is not None and self.synced.give_back(loaded.chat, failed=failed):
+            self.app._chat_data.pop(int(loaded.chat[2:]), None)
+        for conv in loaded.conversations:
+            if not isinstance(conv.handler._conversations.get(conv.key), PendingState):
+                conv.handler._conversations.pop(conv.key, None)
+
+
+def _keyboard_uuids(update: Update) -> set[str]:
+    """The keyboard uuids of the buttons ``update`` carries (callback data is uuid+uuid)."""
+    out: set[str] = set()
+    query = update.callback_query
+    if query is not None and isinstance(query.data, str) and len(query.data) == 64:
+        out.add(query.data[:32])
+    for message in (update.effective_message, getattr(update.effective_message, "reply_to_message", None), getattr(update.effective_message, "pinned_message", None)):
+        markup = getattr(message, "reply_markup", None)
+        for row in getattr(markup, "inline_keyboard", ()) or ():
+            for button in row:
+                data = button.callback_data
+                if isinstance(data, str) and len(data) == 64:
+                    out.add(data[:32])
+    return out
+
+
+def version_supported() -> bool:
+    """True when the installed PTB is one whose private attributes the bridge was tested on."""
+    import telegram
+
+    version = tuple(telegram.__version_info__[:2])
+    return SUPPORTED[0] <= version < SUPPORTED[1]
