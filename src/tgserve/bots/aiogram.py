@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.methods.base import TelegramMethod
+
+if TYPE_CHECKING:
+    from tgserve.state.records import StateRecords
 
 _response_models: list[type] = []  # held for the life of the process; see keep_response_models
 
@@ -44,6 +47,13 @@ class AiogramBot:
         self.dispatcher = dispatcher
         self.bot = bot
         self.bot_id = str(bot.id)
+
+    def use_state(self, records: StateRecords, *, enabled: bool, shared: bool) -> None:
+        """FSM state in the store, for a Dispatcher on the default MemoryStorage."""
+        if enabled:
+            from tgserve.state.aiogram import use_state
+
+            use_state(self.dispatcher, records)
 
     @property
     def token(self) -> str:

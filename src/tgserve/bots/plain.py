@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tgserve.botapi import BotAPI
 from tgserve.config import Config
+
+if TYPE_CHECKING:
+    from tgserve.state.plain import PlainState
+    from tgserve.state.records import StateRecords
 
 Handler = Callable[[dict[str, Any], BotAPI], Awaitable[Any]]
 
@@ -26,6 +30,13 @@ class PlainBot:
         self.handler = handler
         self.bot = bot
         self.bot_id = str(bot.id or "bot")
+        self.state: PlainState | None = None
+
+    def use_state(self, records: StateRecords, *, enabled: bool, shared: bool) -> None:
+        """Per-chat and per-user dicts (``tgserve.state.chat_state()``; docs/state.md)."""
+        from tgserve.state.plain import PlainState
+
+        self.state = PlainState(records)
 
     @property
     def token(self) -> str:
@@ -43,4 +54,6 @@ class PlainBot:
         await self.bot.close()
 
     async def handle(self, update: dict[str, Any]) -> Any:
-        return await self.handler(update, self.bot)
+        if self.state is None:
+            return await self.handler(update, self.bot)
+        return await self.state.around(update, lambda: self.handler(update, self.bot))

@@ -13,6 +13,7 @@ from tgserve.state.errors import (
     StateError,
     StateUnavailableError,
 )
+from tgserve.state.plain import chat_state, user_state
 
 __all__ = [
     "Change",
@@ -21,4 +22,6 @@ __all__ = [
     "StateEncodeError",
     "StateError",
     "StateUnavailableError",
+    "chat_state",
+    "user_state",
 ]

@@ -80,7 +80,7 @@ class JSONCodec:
         tag = obj.get(TAG)
         if tag is None:
             return obj
-        v = obj.get("v")
+        v: Any = obj.get("v")
         if tag == "tuple":
             return tuple(v)
         if tag == "set":

@@ -57,7 +57,9 @@ def conversation_name(handler: ConversationHandler[Any], taken: set[str]) -> str
     return name
 
 
-def _conversations(app: Application[Any, Any, Any, Any, Any, Any]) -> list[ConversationHandler[Any]]:
+def _conversations(
+    app: Application[Any, Any, Any, Any, Any, Any],
+) -> list[ConversationHandler[Any]]:
     found: list[ConversationHandler[Any]] = []
 
     def walk(handlers: Any) -> None:
@@ -189,20 +191,28 @@ class PTBState:
             self.synced.take(BOT_DATA, self.app.bot_data, stored.get(BOT_DATA, {}))
             taken.append(BOT_DATA)
             if loaded.user is not None and user is not None:
-                self.synced.take(loaded.user, self._data(self.app._user_data, user.id), stored.get(loaded.user, {}))
+                self.synced.take(
+                    loaded.user,
+                    self._data(self.app._user_data, user.id),
+                    stored.get(loaded.user, {}),
+                )
                 taken.append(loaded.user)
             if loaded.chat is not None and chat is not None:
-                self.synced.take(loaded.chat, self._data(self.app._chat_data, chat.id), stored.get(loaded.chat, {}))
+                self.synced.take(
+                    loaded.chat,
+                    self._data(self.app._chat_data, chat.id),
+                    stored.get(loaded.chat, {}),
+                )
                 taken.append(loaded.chat)
             for conv in loaded.conversations:
                 self._load_conversation(conv, stored.get(conv.record, {}))
-            for key, fields in stored.items():
-                if key.startswith("k:"):
-                    self._load_keyboard(key, fields)
-                    loaded.keyboards[key] = fields
+            for record, fields in stored.items():
+                if record.startswith("k:"):
+                    self._load_keyboard(record, fields)
+                    loaded.keyboards[record] = fields
         except BaseException:
-            for key in taken:
-                self.synced.give_back(key, keep=key == BOT_DATA, failed=True)
+            for record in taken:
+                self.synced.give_back(record, keep=record == BOT_DATA, failed=True)
             raise
         return loaded
 
@@ -211,7 +221,8 @@ class PTBState:
         data = store[key]  # PTB's defaultdict builds the context type's data object
         if not isinstance(data, MutableMapping):
             raise TypeError(
-                f"tgserve state keeps user_data and chat_data that are mappings, not {type(data).__name__}"
+                "tgserve state keeps user_data and chat_data that are mappings, "
+                f"not {type(data).__name__}"
             )
         return data
 
@@ -235,7 +246,9 @@ class PTBState:
         if cache is None or not isinstance(values.get("d"), dict):
             return
         uuid = key[2:]
-        cache.load_persistence_data(([(uuid, float(values.get("t") or time.time()), values["d"])], {}))
+        cache.load_persistence_data(
+            ([(uuid, float(values.get("t") or time.time()), values["d"])], {})
+        )
         self._known_keyboards.add(uuid)
 
     # save ------------------------------------------------------------------
@@ -284,7 +297,9 @@ class PTBState:
         for uuid, data in list(held.items()):
             if uuid not in self._known_keyboards:
                 key = f"k:{uuid}"
-                yield Change(key, self.records.encode(key, {"t": data.access_time, "d": data.button_data}))
+                yield Change(
+                    key, self.records.encode(key, {"t": data.access_time, "d": data.button_data})
+                )
                 self._known_keyboards.add(uuid)
         if len(self._known_keyboards) > 2 * max(cache.maxsize, 1):
             self._known_keyboards &= set(held)
@@ -324,7 +339,11 @@ def _keyboard_uuids(update: Update) -> set[str]:
     query = update.callback_query
     if query is not None and isinstance(query.data, str) and len(query.data) == 64:
         out.add(query.data[:32])
-    for message in (update.effective_message, getattr(update.effective_message, "reply_to_message", None), getattr(update.effective_message, "pinned_message", None)):
+    for message in (
+        update.effective_message,
+        getattr(update.effective_message, "reply_to_message", None),
+        getattr(update.effective_message, "pinned_message", None),
+    ):
         markup = getattr(message, "reply_markup", None)
         for row in getattr(markup, "inline_keyboard", ()) or ():
             for button in row:

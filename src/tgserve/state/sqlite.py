@@ -23,6 +23,7 @@ CREATE TABLE IF NOT EXISTS tgserve_state (
     PRIMARY KEY (ns, key, field)
 )
 """
+READ = "SELECT key, field, value FROM tgserve_state WHERE ns = ? AND touched_at > ?"
 PURGE_EVERY = 60.0
 
 
@@ -50,11 +51,8 @@ class SQLiteState:
             self._schema(db)
             marks = ",".join("?" * len(keys))
             since = -1.0 if ttl is None else time.time() - ttl
-            rows = db.execute(
-                "SELECT key, field, value FROM tgserve_state"
-                f" WHERE ns = ? AND key IN ({marks}) AND touched_at > ?",
-                (ns, *keys, since),
-            ).fetchall()
+            query = f"{READ} AND key IN ({marks})"  # noqa: S608 - only ? placeholders
+            rows = db.execute(query, (ns, since, *keys)).fetchall()
             out: dict[str, Fields] = {}
             for key, field, value in rows:
                 out.setdefault(key, {})[field] = bytes(value)
