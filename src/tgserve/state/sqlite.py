@@ -51,7 +51,7 @@ class SQLiteState:
             self._schema(db)
             marks = ",".join("?" * len(keys))
             since = -1.0 if ttl is None else time.time() - ttl
-            query = f"{READ} AND key IN ({marks})"  # noqa: S608 - only ? placeholders
+            query = f"{READ} AND key IN ({marks})"
             rows = db.execute(query, (ns, since, *keys)).fetchall()
             out: dict[str, Fields] = {}
             for key, field, value in rows:
