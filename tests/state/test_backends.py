@@ -1,0 +1,66 @@
+"""The state contract, over every store: records of fields, written and dropped one by one."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from tests.state.conftest import OpenStore
+from tgserve.state import Change
+from tgserve.state.backends import backend_for
+
+ALL = ["memory", "sqlite", "redis", "postgresql"]
+
+
+@pytest.mark.parametrize("store_url", ALL, indirect=True)
+async def test_read_write_drop_delete(open_stores: OpenStore) -> None:
+    store = await open_stores()
+    state = backend_for(store, None)
+    assert await state.read(["a", "b"]) == {}
+    await state.write([Change("a", {"x": b"1", "y": b"2"}), Change("b", {"z": b"3"})])
+    assert await state.read(["a", "b", "c"]) == {"a": {"x": b"1", "y": b"2"}, "b": {"z": b"3"}}
+    await state.write([Change("a", {"x": b"10"}, ["y"])])
+    assert await state.read(["a"]) == {"a": {"x": b"10"}}
+    await state.write([Change("a", {}, ["x"])])
+    assert await state.read(["a"]) == {}  # an empty record is a missing one
+    await state.delete(["b"])
+    assert await state.read(["b"]) == {}
+
+
+@pytest.mark.parametrize("store_url", ALL[1:], indirect=True)
+async def test_two_processes_writing_different_fields_both_keep_theirs(
+    open_stores: OpenStore,
+) -> None:
+    one, two = backend_for(await open_stores(), None), backend_for(await open_stores(), None)
+    await asyncio.gather(
+        *(one.write([Change("b", {f"one{i}": b"1"})]) for i in range(20)),
+        *(two.write([Change("b", {f"two{i}": b"2"})]) for i in range(20)),
+    )
+    fields = (await one.read(["b"]))["b"]
+    assert len(fields) == 40 and fields == (await two.read(["b"]))["b"]
+
+
+@pytest.mark.parametrize("store_url", ALL, indirect=True)
+async def test_idle_records_expire_with_a_ttl(open_stores: OpenStore) -> None:
+    state = backend_for(await open_stores(), 0.3)
+    await state.write([Change("idle", {"x": b"1"}), Change("busy", {"x": b"1"})])
+    await asyncio.sleep(0.2)
+    await state.write([Change("busy", {"y": b"2"})])  # a write keeps the whole record alive
+    await asyncio.sleep(0.2)
+    assert await state.read(["idle", "busy"]) == {"busy": {"x": b"1", "y": b"2"}}
+
+
+@pytest.mark.parametrize("store_url", ["sqlite", "redis", "postgresql"], indirect=True)
+async def test_namespaces_are_apart(open_stores: OpenStore, store_url: str) -> None:
+    from tgserve.stores import open_store
+
+    mine = backend_for(await open_stores(), None)
+    other_store = open_store(store_url, namespace="someone-else")
+    await other_store.open()
+    try:
+        other = backend_for(other_store, None)
+        await mine.write([Change("k", {"x": b"mine"})])
+        assert await other.read(["k"]) == {}
+    finally:
+        await other_store.close()
