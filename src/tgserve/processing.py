@@ -49,6 +49,7 @@ class Outcome:
     seconds: float = 0.0
     timed_out: bool = False
     busy: bool = False  # not handled: another worker holds an unexpired claim on it
+    redeliver: bool = False  # failed for want of the store: to be delivered again
 
 
 class Updates:
@@ -143,6 +144,8 @@ class Updates:
             self.tally.observe(time.monotonic() - began)
 
     def _inline_answer(self, outcome: Outcome) -> Response:
+        if outcome.redeliver:
+            return STORE_DOWN
         if not outcome.ok and self.config.on_error == "retry":
             return error(500, "handler failed; Telegram will deliver the update again")
         if isinstance(outcome.reply, dict) and "method" in outcome.reply:
@@ -222,7 +225,7 @@ class Updates:
             else:
                 async with limit:
                     reply = await self.adapter.handle(update)
-        except Exception:
+        except Exception as exc:
             seconds = time.monotonic() - began
             if limit is not None and limit.expired():
                 return await self._out_of_time(update_id, seconds)
@@ -234,11 +237,12 @@ class Updates:
                 seconds * 1000,
                 extra=self._log_fields(update, seconds, "failed"),
             )
-            if self.config.on_error == "retry":
+            redeliver = getattr(exc, "redeliver", False)  # the store went away (docs/state.md)
+            if self.config.on_error == "retry" or redeliver:
                 await self._settle(self.store.release, update_id)
             else:
                 await self._settle(self.store.done, update_id)
-            return Outcome(update_id, False, None, seconds)
+            return Outcome(update_id, False, None, seconds, redeliver=redeliver)
         finally:
             self._in_flight.discard(update_id)
         seconds = time.monotonic() - began

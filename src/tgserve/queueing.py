@@ -197,12 +197,13 @@ class QueueWorker:
         try:
             update = json.loads(job.payload)
             await self.handle(update)
-        except Exception:
+        except Exception as exc:
             self.counts["failed"] += 1
             log.exception(
                 "handler failed for queued update %d (attempt %d)", job.update_id, job.attempt
             )
-            if self.on_error == "retry" and job.attempt < MAX_ATTEMPTS:
+            redeliver = getattr(exc, "redeliver", False)  # the store went away (docs/state.md)
+            if (self.on_error == "retry" or redeliver) and job.attempt < MAX_ATTEMPTS:
                 self._held.pop(job.update_id, None)
                 await self.queue.retry(job, min(2.0**job.attempt, 60.0))
                 return

@@ -16,4 +16,10 @@ class StateDecodeError(StateError, ValueError):
 
 
 class StateUnavailableError(StateError):
-    """The store could not be read or written, after retries; nothing was lost silently."""
+    """The store could not be read or written, after retries; nothing was lost silently.
+
+    ``redeliver`` tells the runtime to have the update delivered again whatever
+    ``on_error`` says: a 503 in inline mode, a retry in queue mode.
+    """
+
+    redeliver = True
