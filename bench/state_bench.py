@@ -71,8 +71,13 @@ def stub_server() -> Iterator[str]:
 def build_bot(api_url: str) -> Any:
     """Two states, A and B, each update one step; every step counts in user_data."""
     from telegram import Update
-    from telegram.ext import ApplicationBuilder, ContextTypes, ConversationHandler, MessageHandler
-    from telegram.ext import filters
+    from telegram.ext import (
+        ApplicationBuilder,
+        ContextTypes,
+        ConversationHandler,
+        MessageHandler,
+        filters,
+    )
 
     async def step(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         assert context.user_data is not None and update.message is not None
@@ -83,7 +88,9 @@ def build_bot(api_url: str) -> Any:
     app = ApplicationBuilder().token(TOKEN).base_url(f"{api_url}/bot").updater(None).build()
     handler = MessageHandler(filters.TEXT, step)
     app.add_handler(
-        ConversationHandler(entry_points=[handler], states={A: [handler], B: [handler]}, fallbacks=[])
+        ConversationHandler(
+            entry_points=[handler], states={A: [handler], B: [handler]}, fallbacks=[]
+        )
     )
     return app
 
@@ -179,7 +186,9 @@ async def bench(stores: dict[str, str], api_url: str, args: argparse.Namespace) 
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     parser.add_argument("--updates", type=int, default=3000)
     parser.add_argument("--chats", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=3)

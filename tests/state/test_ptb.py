@@ -127,7 +127,8 @@ def test_own_persistence_is_kept_and_named_per_process(
     app = ApplicationBuilder().token(TOKEN).persistence(persistence).updater(None).build()
     caplog.set_level(logging.WARNING, "tgserve.state")
     runtime = Runtime(app, Config.load({"store": f"sqlite:///{tmp_path}/s.db"}, env={}))
-    assert isinstance(runtime.adapter, PTBBot) and runtime.adapter.state is None
+    assert isinstance(runtime.adapter, PTBBot) and runtime.adapter.state is not None
+    assert app.persistence is persistence  # kept; the state is in the store as well
     assert "PicklePersistence keeps its data per process" in caplog.text
 
 

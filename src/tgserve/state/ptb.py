@@ -33,7 +33,7 @@ log = logging.getLogger("tgserve.state")
 
 SUPPORTED = ((22, 0), (23, 0))  # PTB versions whose private attributes this bridge uses
 BOT_DATA = "b"
-KEYBOARD_FIELDS = ("t", "d")  # access time, button data
+PER_PROCESS = ("PicklePersistence", "DictPersistence")
 
 
 def conversation_name(handler: ConversationHandler[Any], taken: set[str]) -> str:
@@ -114,16 +114,22 @@ class Loaded:
 def use_state(
     app: Application[Any, Any, Any, Any, Any, Any], records: StateRecords, *, shared: bool
 ) -> PTBState | None:
-    """The bridge for ``app``, or None when it keeps its own persistence (left alone)."""
+    """The bridge for ``app``; None when it keeps a persistence of its own (left alone).
+
+    PTB's ``PicklePersistence`` and ``DictPersistence`` keep running, but on a shared
+    store they are per process: the bridge keeps the state in the store as well, and
+    reads it from there (logged once).
+    """
     persistence = app.persistence
     if persistence is not None:
-        if shared and type(persistence).__name__ in ("PicklePersistence", "DictPersistence"):
-            log.warning(
-                "this PTB bot's %s keeps its data per process, though the store is shared: "
-                "drop it and tgserve keeps the state in the store (docs/state.md)",
-                type(persistence).__name__,
-            )
-        return None
+        if not shared or type(persistence).__name__ not in PER_PROCESS:
+            return None
+        log.warning(
+            "this PTB bot's %s keeps its data per process, though the store is shared: "
+            "tgserve keeps the bot's state in the store as well and reads it from there "
+            "(docs/state.md)",
+            type(persistence).__name__,
+        )
     if not version_supported():
         import telegram
 

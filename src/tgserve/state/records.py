@@ -59,7 +59,7 @@ class StateRecords:
 
     def _field_name(self, item: Any, key: str) -> str:
         """A str key is its own field name (``$`` escaped); any other key, its JSON form."""
-        if type(item) is str:
+        if type(item) is str and "\x00" not in item:  # PostgreSQL text holds no NUL
             return "$s" + item if item.startswith("$") else item
         return "$j" + JSON.encode(item, self.where(key)).decode()
 
