@@ -163,11 +163,18 @@ def timed(token: str, api_url: str, timeout: float) -> App:
     async def outside(update: Update, context: Ctx) -> None:
         await _reply(update, "say /start")
 
+    async def timed_out(update: Update, context: Ctx) -> None:
+        await _reply(update, "timed out")
+
     app = _build(token, api_url)
     app.add_handler(
         ConversationHandler(
             entry_points=[CommandHandler("start", start), MessageHandler(TEXT, outside)],
-            states={NAME: [MessageHandler(TEXT, name)], AGE: [MessageHandler(TEXT, age)]},
+            states={
+                NAME: [MessageHandler(TEXT, name)],
+                AGE: [MessageHandler(TEXT, age)],
+                ConversationHandler.TIMEOUT: [MessageHandler(filters.ALL, timed_out)],
+            },
             fallbacks=[],
             conversation_timeout=timeout,
         )

@@ -94,10 +94,20 @@ async def test_conversation_timeout_holds_across_runtimes(tg: Emulator, store_ur
     apps = [(ptb_bots.timed(tg.token, tg.api_url, 1.0), None) for _ in range(2)]
     alice = tg.user("alice")
     async with alternating(tg, apps, store=store_url, ack="inline"):
+        assert await said(alice, "/start") == "name?"  # first runtime: its job at +1.0 s
+        await asyncio.sleep(0.5)
+        assert await said(alice, "bob") == "age?"  # second runtime, renewed: +1.5 s
+        await asyncio.sleep(0.7)  # the first runtime's job fired: stale, it did nothing
+        assert [m.text for m in alice.chat.bot_messages] == ["name?", "age?"]
+        timeout = await alice.chat.next_message(timeout=5)  # the second's job, at +1.5 s
+        assert timeout.text == "timed out"
+        await asyncio.sleep(0.2)
+        assert await said(alice, "42") == "say /start"  # ended in the store, on either
         assert await said(alice, "/start") == "name?"
-        assert await said(alice, "bob") == "age?"  # within the timeout, on the other runtime
         await asyncio.sleep(1.3)
-        assert await said(alice, "42") == "say /start"  # timed out, on the first runtime
+        assert (await alice.chat.next_message(timeout=5)).text == "timed out"
+        assert await said(alice, "42") == "say /start"
+    assert [m.text for m in alice.chat.bot_messages].count("timed out") == 2
 
 
 @pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
+import weakref
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from typing import Any
 
@@ -34,6 +35,8 @@ log = logging.getLogger("tgserve.state")
 SUPPORTED = ((22, 0), (23, 0))  # PTB versions whose private attributes this bridge uses
 BOT_DATA = "b"
 PER_PROCESS = ("PicklePersistence", "DictPersistence")
+TIMEOUT_SLACK = 0.05  # seconds: a job fires a little after the deadline it was set for
+_bridges: weakref.WeakSet[PTBState] = weakref.WeakSet()  # those with timed conversations
 
 
 def conversation_name(handler: ConversationHandler[Any], taken: set[str]) -> str:
@@ -99,6 +102,7 @@ class _Conversation:
     key: tuple[Any, ...]
     before: Fields
     state: Any = None
+    job: Any = None  # the conversation's local timeout job when the update arrived
 
 
 @dataclasses.dataclass(slots=True)
@@ -165,6 +169,9 @@ class PTBState:
             taken: set[str] = set()
             self._named = [(h, conversation_name(h, taken)) for h in _conversations(self.app)]
             self._handler_count = count
+            if any(h.conversation_timeout is not None for h, _ in self._named):
+                _guard_timeouts()
+                _bridges.add(self)
         return self._named
 
     # load ------------------------------------------------------------------
@@ -235,6 +242,7 @@ class PTBState:
     def _load_conversation(self, conv: _Conversation, fields: Fields) -> None:
         live = conv.handler._conversations
         conv.before = dict(fields)
+        conv.job = conv.handler.timeout_jobs.get(conv.key)
         values = self.records.decode(conv.record, fields)
         if isinstance(live.get(conv.key), PendingState):
             return  # a non-blocking step of this process is still running: it knows best
@@ -289,7 +297,38 @@ class PTBState:
         if timeout is not None:
             seconds = timeout.total_seconds() if hasattr(timeout, "total_seconds") else timeout
             values["t"] = now + float(seconds)
+            before = self.records.decode(conv.record, conv.before)
+            renewed = conv.handler.timeout_jobs.get(conv.key) is not conv.job
+            kept = isinstance(before.get("t"), float) and before.get("s") == state
+            if kept and self._jobs_run() and not renewed:  # PTB did not renew its timeout
+                values["t"] = before["t"]
         return self.records.diff(conv.record, self.records.encode(conv.record, values), conv.before)
+
+    def _jobs_run(self) -> bool:
+        queue = self.app.job_queue
+        return queue is not None and queue.scheduler.running
+
+    # conversation_timeout across processes -----------------------------------
+
+    async def timeout_due(self, handler: ConversationHandler[Any], key: tuple[Any, ...]) -> bool:
+        """True when the stored conversation's deadline has passed: no later step, in any
+        process, renewed it. False when it did, or when the conversation ended elsewhere."""
+        name = next((n for h, n in self.conversations() if h is handler), None)
+        if name is None:
+            return True
+        record = f"v:{name}:{':'.join(str(part) for part in key)}"
+        stored = (await self.records.read([record])).get(record)
+        if not stored:
+            return False
+        until = self.records.decode(record, stored).get("t")
+        return not isinstance(until, float) or until <= time.time() + TIMEOUT_SLACK
+
+    async def timed_out(self, handler: ConversationHandler[Any], key: tuple[Any, ...]) -> None:
+        """The TIMEOUT handlers ran here: the conversation ended, in the store too."""
+        name = next((n for h, n in self.conversations() if h is handler), None)
+        if name is not None:
+            record = f"v:{name}:{':'.join(str(part) for part in key)}"
+            await self.records.backend.delete([record])
 
     def _keyboard_changes(self, loaded: Loaded) -> Iterator[Change]:
         cache = self.app.bot.callback_data_cache
@@ -365,3 +404,37 @@ def version_supported() -> bool:
 
     version = tuple(telegram.__version_info__[:2])
     return SUPPORTED[0] <= version < SUPPORTED[1]
+
+
+def _guard_timeouts() -> None:
+    """Wrap ``ConversationHandler._trigger_timeout`` once, for the handlers of a bridge.
+
+    A timeout job fires in the process that handled a conversation's step; when a later
+    step ran in another process, the stored deadline moved on and the job does nothing.
+    When the deadline did pass, PTB's TIMEOUT handlers run and the stored conversation ends.
+    """
+    original: Any = ConversationHandler._trigger_timeout
+    if getattr(original, "tgserve_guard", False):
+        return
+
+    async def trigger_timeout(self: ConversationHandler[Any], context: Any) -> None:
+        bridge = next((b for b in _bridges if any(h is self for h, _ in b._named)), None)
+        if bridge is None:
+            return await original(self, context)  # type: ignore[no-any-return]
+        key = context.job.data.conversation_key
+        try:
+            due = await bridge.timeout_due(self, key)
+        except Exception:
+            log.exception("conversation timeout: could not read the stored conversation")
+            due = True
+        if not due:
+            async with self._timeout_jobs_lock:
+                if self.timeout_jobs.get(key) is context.job:
+                    del self.timeout_jobs[key]  # stale here: the conversation moved on
+            return None
+        await original(self, context)
+        await bridge.timed_out(self, key)
+        return None
+
+    trigger_timeout.tgserve_guard = True  # type: ignore[attr-defined]
+    ConversationHandler._trigger_timeout = trigger_timeout  # type: ignore[method-assign]
