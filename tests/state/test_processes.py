@@ -30,7 +30,8 @@ from tgserve.testing import BotAPIStub, serve
 pytestmark = pytest.mark.timeout(120)
 ROOT = Path(__file__).resolve().parents[2]
 PTB_BOT = "tests.state.procbot:application"
-USERS = 100
+USERS = 100  # the queue tests; the replicas' 50 users wait for each answer
+REPLICA_USERS = 50
 TAG = re.compile(r" \[(\d+)\]$")
 
 
@@ -209,12 +210,12 @@ async def test_two_replicas_taking_turns(
                     if ack == "background":  # and takes a moment to (docs/state.md)
                         await asyncio.sleep(0.2)
 
-            await asyncio.gather(*(converse(user) for user in range(1, USERS + 1)))
+            await asyncio.gather(*(converse(user) for user in range(1, REPLICA_USERS + 1)))
             await asyncio.sleep(0.3)
     finally:
         stop_all(replicas)
     pids = {r.popen.pid for r in replicas if r.popen}
-    for user in range(1, USERS + 1):
+    for user in range(1, REPLICA_USERS + 1):
         got = replies(api, user)
         assert [text for text, _ in got] == expected(user), user
         assert {pid for _, pid in got} == pids  # every conversation crossed both
@@ -282,7 +283,7 @@ async def test_aiogram_fsm_across_two_workers(
     env["STATE_TEST_AIOGRAM"] = "1"
     target = "tests.state.aiogram_bots:dispatcher"
     workers = [working(target, env, tmp_path / f"worker{i}.out") for i in range(2)]
-    users = 30
+    users = 12
     texts = ["/start", "Ann", "Yes", "Python"]
     start_all(workers)
     try:
