@@ -116,7 +116,7 @@ async def one_run(store: str, state: str, api_url: str, updates: int, chats: int
         {"store": store, "state": state, "ack": "inline", "metrics": False, "gc_freeze": False},
         env={},
     )
-    runtime = Runtime(build_bot(api_url), config, host="bench", server=False)
+    runtime = Runtime(build_bot(api_url), config, host="bench", long_running=False)
     await runtime.start()
     base = int(time.time() * 1000) % 10**9 * 100  # fresh update ids: nothing is a duplicate
     per_chat = updates // chats
