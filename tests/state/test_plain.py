@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -23,7 +22,7 @@ async def tg() -> AsyncIterator[Emulator]:
 
 
 async def counter(update: dict[str, Any], bot: tgserve.BotAPI) -> None:
-    chat, user = chat_state(), user_state()
+    chat, user = await chat_state(), await user_state()
     chat["n"] = chat.get("n", 0) + 1
     user.setdefault("seen", set()).add(update["message"]["text"])
     text = f"{chat['n']} {sorted(user['seen'])}"
@@ -43,5 +42,25 @@ async def test_counts_follow_the_chat(tg: Emulator, store_url: str) -> None:
 
 async def test_outside_a_handler_there_is_no_state() -> None:
     with pytest.raises(LookupError, match="inside a plain bot's handler"):
-        chat_state()
-    await asyncio.sleep(0)
+        await chat_state()
+
+
+async def test_a_handler_that_never_asks_reads_nothing(tg: Emulator) -> None:
+    calls: list[str] = []
+
+    async def quiet(update: dict[str, Any], bot: tgserve.BotAPI) -> None:
+        await bot.call("sendMessage", chat_id=update["message"]["chat"]["id"], text="ok")
+
+    async with alternating(tg, [(quiet, None)], store="memory://", state="on") as runtimes:
+        records = runtimes[0].adapter.state.records  # type: ignore[attr-defined]
+        real_read = records.read
+
+        async def read(keys: Any) -> Any:
+            calls.append("read")
+            return await real_read(keys)
+
+        records.read = read
+        alice = tg.user("alice")
+        await alice.send("hi")
+        assert (await alice.chat.next_message(timeout=10)).text == "ok"
+    assert calls == []

@@ -33,7 +33,7 @@ async def test_inline_update_is_answered_503_when_the_store_goes(
     with redis_server() as url:
 
         async def handle(update: dict[str, Any], bot: tgserve.BotAPI) -> None:
-            chat_state()["n"] = update["update_id"]
+            (await chat_state())["n"] = update["update_id"]
             if update["update_id"] == 2:  # the store dies while this handler runs
                 admin = aioredis.from_url(url)
                 with contextlib.suppress(Exception):

@@ -1,22 +1,23 @@
-"""Plain bots' state: a JSON dict per chat and per user, read before the handler, saved after.
+"""Plain bots' state: a JSON dict per chat and per user, read on first use, saved after.
 
 Inside a plain bot's handler::
 
     from tgserve.state import chat_state, user_state
 
     async def handle(update: dict, bot: tgserve.BotAPI) -> None:
-        seen = chat_state()              # this update's chat's dict (empty at first)
+        seen = await chat_state()        # this update's chat's dict (empty at first)
         seen["count"] = seen.get("count", 0) + 1
 
-Values go through tgserve's JSON codec (docs/state.md); what changed is written when the
-handler returns, inside the chat's claim or lease. On ``memory://`` the dicts live in the
-process; on a shared store they follow the chat to every process.
+The first call reads the chat's and the user's records in one round trip; what changed
+is written when the handler returns, inside the chat's claim or lease. A handler that
+never asks costs nothing. Values go through tgserve's JSON codec (docs/state.md). On
+``memory://`` the dicts live in the process; on a shared store they follow the chat to
+every process.
 """
 
 from __future__ import annotations
 
 import contextvars
-import dataclasses
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -30,34 +31,28 @@ _current: contextvars.ContextVar[_Held | None] = contextvars.ContextVar(
 )
 
 
-@dataclasses.dataclass(slots=True)
-class _Held:
-    chat: dict[str, Any] | None
-    user: dict[str, Any] | None
-
-
-def chat_state() -> dict[str, Any]:
+async def chat_state() -> dict[str, Any]:
     """The state of the current update's chat, saved when the handler returns.
 
     Raises ``LookupError`` outside a handler, with ``state="off"``, or for an update
     that has no chat.
     """
-    held = _held()
+    held = await _held().load()
     if held.chat is None:
         raise LookupError("this update has no chat; use user_state()")
-    return held.chat
+    return held.live[held.chat]
 
 
-def user_state() -> dict[str, Any]:
+async def user_state() -> dict[str, Any]:
     """The state of the current update's user (across chats), saved when the handler returns.
 
     Raises ``LookupError`` outside a handler, with ``state="off"``, or for an update
     that has no user.
     """
-    held = _held()
+    held = await _held().load()
     if held.user is None:
         raise LookupError("this update has no user; use chat_state()")
-    return held.user
+    return held.live[held.user]
 
 
 def _held() -> _Held:
@@ -76,45 +71,58 @@ def _user_id(update: dict[str, Any]) -> int | None:
     return None
 
 
+class _Held:
+    """One update's chat and user records, read on first use."""
+
+    def __init__(self, owner: PlainState, update: dict[str, Any]) -> None:
+        self.owner = owner
+        key = chat_key(update)
+        self.chat_id = key[1] if key is not None and key[0] == "chat" else None
+        user_id = _user_id(update)
+        self.chat = None if self.chat_id is None else f"pc:{self.chat_id}"
+        self.user = None if user_id is None else f"pu:{user_id}"
+        self.live: dict[str, dict[str, Any]] = {}
+        self.taken: list[str] = []
+        self.loaded = False
+
+    async def load(self) -> _Held:
+        if self.loaded:
+            return self
+        names = [n for n in (self.chat, self.user) if n is not None]
+        stored = await self.owner.records.read(names)
+        self.loaded = True
+        for name in names:
+            live = self.owner.live.setdefault(name, {})
+            try:
+                self.owner.synced.take(name, live, stored.get(name, {}))
+            except StateDecodeError as exc:
+                raise StateDecodeError(f"chat {self.chat_id}: {exc}") from None
+            self.taken.append(name)
+            self.live[name] = live
+        return self
+
+
 class PlainState:
-    """Loads the chat's and the user's dicts around one handler call."""
+    """Keeps the chat's and the user's dicts of plain bots' updates (see the module doc)."""
 
     def __init__(self, records: StateRecords) -> None:
         self.records = records
         self.synced = Synced(records)
-        self._live: dict[str, dict[str, Any]] = {}
+        self.live: dict[str, dict[str, Any]] = {}  # records held by updates in flight
 
     async def around(self, update: dict[str, Any], call: Callable[[], Awaitable[Any]]) -> Any:
-        """Run ``call`` with the update's state at :func:`chat_state` and :func:`user_state`."""
-        key = chat_key(update)
-        chat = f"pc:{key[1]}" if key is not None and key[0] == "chat" else None
-        user_id = _user_id(update)
-        user = None if user_id is None else f"pu:{user_id}"
-        names = [n for n in (chat, user) if n is not None]
-        stored = await self.records.read(names)
-        taken: list[str] = []
+        """Run ``call`` with :func:`chat_state` and :func:`user_state` for ``update``."""
+        held = _Held(self, update)
+        token = _current.set(held)
         failed = True
         try:
-            for name in names:
-                live = self._live.setdefault(name, {})
-                try:
-                    self.synced.take(name, live, stored.get(name, {}))
-                except StateDecodeError as exc:
-                    raise StateDecodeError(f"chat {key[1] if key else None}: {exc}") from None
-                taken.append(name)
-            held = _Held(
-                self._live.get(chat) if chat else None, self._live.get(user) if user else None
-            )
-            token = _current.set(held)
-            try:
-                reply = await call()
-            finally:
-                _current.reset(token)
-            changes = [self.synced.change(n, self._live[n]) for n in names]
+            reply = await call()
+            changes = [self.synced.change(n, held.live[n]) for n in held.taken]
             await self.records.write([c for c in changes if c is not None])
             failed = False
             return reply
         finally:
-            for name in taken:
+            _current.reset(token)
+            for name in held.taken:
                 if self.synced.give_back(name, failed=failed):
-                    self._live.pop(name, None)
+                    self.live.pop(name, None)
