@@ -159,6 +159,16 @@ class PTBState:
         self._named: list[tuple[ConversationHandler[Any], str]] = []
         self._handler_count = -1
         self._known_keyboards: set[str] = set()
+        types = app.context_types
+        self.keep_user = issubclass(types.user_data, MutableMapping)
+        self.keep_chat = issubclass(types.chat_data, MutableMapping)
+        self.keep_bot = isinstance(app.bot_data, MutableMapping)
+        kept = {"user_data": self.keep_user, "chat_data": self.keep_chat, "bot_data": self.keep_bot}
+        if not all(kept.values()):
+            log.warning(
+                "tgserve state keeps data that are mappings; this bot's %s stay per process",
+                ", ".join(name for name, ok in kept.items() if not ok),
+            )
 
     # names -----------------------------------------------------------------
 
@@ -180,11 +190,11 @@ class PTBState:
         """Read what ``update`` can touch and put it where PTB looks for it."""
         loaded = Loaded()
         user, chat = update.effective_user, update.effective_chat
-        keys = [BOT_DATA]
-        if user is not None:
+        keys = [BOT_DATA] if self.keep_bot else []
+        if user is not None and self.keep_user:
             loaded.user = f"u:{user.id}"
             keys.append(loaded.user)
-        if chat is not None:
+        if chat is not None and self.keep_chat:
             loaded.chat = f"c:{chat.id}"
             keys.append(loaded.chat)
         for handler, name in self.conversations():
@@ -201,8 +211,9 @@ class PTBState:
         stored = await self.records.read(keys)
         taken: list[str] = []
         try:
-            self.synced.take(BOT_DATA, self.app.bot_data, stored.get(BOT_DATA, {}))
-            taken.append(BOT_DATA)
+            if self.keep_bot:
+                self.synced.take(BOT_DATA, self.app.bot_data, stored.get(BOT_DATA, {}))
+                taken.append(BOT_DATA)
             if loaded.user is not None and user is not None:
                 self.synced.take(
                     loaded.user,
@@ -269,7 +280,9 @@ class PTBState:
 
     def changes(self, loaded: Loaded) -> list[Change]:
         """What the update changed, as writes (snapshots move on; see :meth:`done`)."""
-        out: list[Change | None] = [self.synced.change(BOT_DATA, self.app.bot_data)]
+        out: list[Change | None] = []
+        if self.keep_bot:
+            out.append(self.synced.change(BOT_DATA, self.app.bot_data))
         if loaded.user is not None:
             uid = int(loaded.user[2:])
             out.append(self.synced.change(loaded.user, self._data(self.app._user_data, uid)))
@@ -367,7 +380,8 @@ class PTBState:
     def done(self, loaded: Loaded, *, failed: bool) -> None:
         """Give back what ``loaded`` holds; the data of users and chats no update holds is
         dropped from the process (the store has it)."""
-        if self.synced.give_back(BOT_DATA, keep=True, failed=failed) and failed:
+        given = self.keep_bot and self.synced.give_back(BOT_DATA, keep=True, failed=failed)
+        if given and failed:  # nobody holds bot_data now: it is read afresh next time
             self.app.bot_data.clear()
         if loaded.user is not None and self.synced.give_back(loaded.user, failed=failed):
             self.app._user_data.pop(int(loaded.user[2:]), None)
