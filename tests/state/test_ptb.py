@@ -152,3 +152,29 @@ def test_state_option(store: str, state: str, on: bool, tmp_path: Path) -> None:
     runtime = Runtime(app, Config.load({"store": store, "state": state}, env={}))
     assert isinstance(runtime.adapter, PTBBot)
     assert (runtime.adapter.state is not None) is on
+
+
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+async def test_an_unsaveable_value_fails_loudly_naming_key_and_type(
+    tg: Emulator, store_url: str, logwatch: LogWatch
+) -> None:
+    from telegram import Update
+    from telegram.ext import ApplicationBuilder, CommandHandler, ContextTypes
+
+    async def keep(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert context.user_data is not None and update.message is not None
+        context.user_data["ok"] = 1
+        context.user_data["lock"] = asyncio.Lock()
+        await update.message.reply_text("kept?")
+
+    app = ApplicationBuilder().token(tg.token).base_url(f"{tg.api_url}/bot").updater(None).build()
+    app.add_handler(CommandHandler("keep", keep))
+    alice = tg.user("alice")
+    async with alternating(tg, [(app, None)], store=store_url, ack="inline") as (runtime,):
+        assert await said(alice, "/keep") == "kept?"
+        await asyncio.sleep(0.1)
+        stored = await backend_for(runtime.store, None).read([f"u:{alice.id}"])
+    assert runtime.counts["failed"] == 1
+    assert stored == {}  # nothing half-saved
+    assert f"state key 'u:{alice.id}', field 'lock'" in logwatch.text()
+    assert "asyncio.locks.Lock is not JSON" in logwatch.text()
