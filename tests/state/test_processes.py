@@ -208,7 +208,7 @@ async def test_two_replicas_taking_turns(
                         while len(replies(api, user)) <= step:
                             await asyncio.sleep(0.02)
                     if ack == "background":  # and takes a moment to (docs/state.md)
-                        await asyncio.sleep(0.2)
+                        await asyncio.sleep(1.0)
 
             await asyncio.gather(*(converse(user) for user in range(1, REPLICA_USERS + 1)))
             await asyncio.sleep(0.3)
