@@ -36,7 +36,6 @@ def run(args: argparse.Namespace) -> int:
         config = Config.load(
             {
                 "ack": "queue",
-                "consume": True,  # a worker always consumes, whatever TGSERVE_CONSUME says
                 "store": args.store,
                 "max_concurrency": args.concurrency,
                 "lease": args.lease,
