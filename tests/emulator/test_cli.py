@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -128,3 +130,28 @@ def test_run_reports_a_bad_target_in_one_line() -> None:
     )
     assert result.returncode == 2
     assert result.stderr.strip() == "tgserve: examples/echo.py has no attribute 'nothing'"
+
+
+async def test_webhook_errors_mask_percent_encoded_tokens(monkeypatch: Any) -> None:
+    """`tgserve webhook` uses tgserve.redact, which masks `%3A`-encoded tokens too."""
+    import asyncio
+
+    from tgserve.cli import webhook
+    from tgserve.emulator.credentials import fresh_token
+    from tgserve.testing import serve
+
+    token = fresh_token()
+    echoed = token.replace(":", "%3A")
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        body = json.dumps({"ok": False, "description": f"no route /bot{echoed}/getMe"}).encode()
+        await send({"type": "http.response.start", "status": 404, "headers": []})
+        await send({"type": "http.response.body", "body": body})
+
+    async with serve(app, lifespan="off") as url:
+        monkeypatch.setenv("TGSERVE_API_URL", url)
+        ok, detail = await asyncio.to_thread(webhook.call, token, "getMe", {})
+    assert ok is False and "no route /bot" in detail
+    assert token.split(":")[1] not in detail and echoed not in detail

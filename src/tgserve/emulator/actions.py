@@ -6,7 +6,7 @@ import secrets
 import time
 
 from tgserve.emulator.formatting import detect_entities
-from tgserve.emulator.messages import document, photo_sizes
+from tgserve.emulator.media import document, photo_sizes
 from tgserve.emulator.state import JSON, BotState, CallbackRecord, Event, Message, World
 
 

@@ -12,8 +12,8 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
 from tgserve.emulator import actions
+from tgserve.emulator.credentials import fresh_token, is_token
 from tgserve.emulator.state import JSON, BotState, Event, World
-from tgserve.emulator.tokens import fresh_token, is_token
 
 
 def _world(request: Request) -> World:

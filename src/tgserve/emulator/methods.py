@@ -10,18 +10,16 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from tgserve.emulator.errors import bad_request, conflict
+from tgserve.emulator.media import document, photo_sizes, upload
 from tgserve.emulator.messages import (
     COMMAND_RE,
     caption_content,
     check_markup,
-    document,
     edit,
     find_own,
-    photo_sizes,
     post,
     resolve_chat,
     text_content,
-    upload,
 )
 from tgserve.emulator.params import Params
 from tgserve.emulator.state import JSON, BotState, Event, Message, Webhook, World
@@ -136,27 +134,16 @@ async def set_webhook(world: World, bot: BotState, p: Params) -> Any:
         bot.updates = [u for u in bot.updates if u.in_flight]
     new = Webhook(url, secret, max_connections, bot.allowed_updates)
     same = bot.webhook == new
-    bot.webhook = new
-    bot.signal.fire()
-    if bot.delivery is None:
-        from tgserve.emulator.delivery import Delivery
-
-        bot.delivery = Delivery(world, bot)
-        bot.delivery.start()
-    bot.delivery.wake()
+    world.start_webhook(bot, new)
     return Described(True, "Webhook is already set" if same else "Webhook was set")
 
 
 @method("deleteWebhook")
 async def delete_webhook(world: World, bot: BotState, p: Params) -> Any:
     had = bot.webhook is not None
-    bot.webhook = None
-    delivery, bot.delivery = bot.delivery, None
-    if delivery is not None:
-        await delivery.stop()
+    await world.stop_webhook(bot)
     if p.flag("drop_pending_updates"):
         bot.updates.clear()
-    bot.signal.fire()
     return Described(True, "Webhook was deleted" if had else "Webhook is already deleted")
 
 

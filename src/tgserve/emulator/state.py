@@ -7,15 +7,12 @@ import itertools
 import secrets
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from tgserve.emulator.credentials import bot_id as token_bot_id
 from tgserve.emulator.faults import Faults
 from tgserve.emulator.flood import Flood
-from tgserve.emulator.signal import Signal
-from tgserve.emulator.tokens import bot_id as token_bot_id
-
-if TYPE_CHECKING:
-    from tgserve.emulator.delivery import Delivery
+from tgserve.emulator.wakeup import Wakeup
 
 JSON = dict[str, Any]
 DEFAULT_UPDATES = frozenset(
@@ -35,6 +32,16 @@ DEFAULT_UPDATES = frozenset(
         "chat_join_request",
     }
 )
+
+
+class Pusher(Protocol):
+    """What the world needs of a bot's webhook delivery (delivery.WebhookPusher)."""
+
+    def start(self) -> None: ...
+
+    def wake(self) -> None: ...
+
+    async def stop(self) -> None: ...
 
 
 @dataclasses.dataclass(eq=False)
@@ -117,7 +124,7 @@ class Conversation:
     chat_id: int
     messages: dict[int, Message] = dataclasses.field(default_factory=dict)
     events: list[Event] = dataclasses.field(default_factory=list)
-    signal: Signal = dataclasses.field(default_factory=Signal)
+    signal: Wakeup = dataclasses.field(default_factory=Wakeup)
     next_id: int = 1
 
     def allocate_id(self) -> int:
@@ -160,7 +167,7 @@ class CallbackRecord:
     chat_id: int
     user_id: int
     answer: JSON | None = None
-    signal: Signal = dataclasses.field(default_factory=Signal)
+    signal: Wakeup = dataclasses.field(default_factory=Wakeup)
 
 
 class BotState:
@@ -178,8 +185,8 @@ class BotState:
         self.last_error_date: int | None = None
         self.last_error_message: str | None = None
         self.commands: dict[str, list[JSON]] = {}
-        self.signal = Signal()
-        self.delivery: Delivery | None = None
+        self.signal = Wakeup()
+        self.delivery: Pusher | None = None
         self.poll_generation = 0
 
     def user(self) -> JSON:
@@ -217,7 +224,7 @@ class World:
         self.webhook_timeout = 60.0
         self.max_update_age = 24 * 3600.0
         self.closed = False
-        self.signal = Signal()
+        self.signal = Wakeup()
         self.users: dict[int, JSON] = {}
         self.chats: dict[int, JSON] = {}
         self.members: dict[int, list[int]] = {}
@@ -227,6 +234,7 @@ class World:
         self.faults = Faults()
         self.flood = Flood(enabled=flood)
         self.listeners: list[Callable[[Event], None]] = []
+        self.pusher_factory: Callable[[World, BotState], Pusher] | None = None
         self._user_ids = itertools.count(100_001)
         self._group_ids = itertools.count(1_000_000_001)
         self._file_seq = itertools.count(1)
@@ -338,6 +346,26 @@ class World:
 
     def file_by_path(self, path: str) -> StoredFile | None:
         return next((f for f in self.files.values() if f.file_path == path), None)
+
+    # webhooks
+    def start_webhook(self, bot: BotState, hook: Webhook) -> None:
+        """Set `bot`'s webhook and make sure a pusher delivers to it."""
+        bot.webhook = hook
+        bot.signal.fire()
+        if bot.delivery is None:
+            if self.pusher_factory is None:
+                raise RuntimeError("no webhook delivery: serve the world with create_app()")
+            bot.delivery = self.pusher_factory(self, bot)
+            bot.delivery.start()
+        bot.delivery.wake()
+
+    async def stop_webhook(self, bot: BotState) -> None:
+        """Remove `bot`'s webhook and stop its pusher (queued updates stay)."""
+        bot.webhook = None
+        delivery, bot.delivery = bot.delivery, None
+        if delivery is not None:
+            await delivery.stop()
+        bot.signal.fire()
 
     async def aclose(self) -> None:
         """Stop deliveries and wake every waiter (long polls, event streams)."""

@@ -1,23 +1,22 @@
-"""The Python test API: `async with Emulator() as tg:`, users, groups and button presses."""
+"""Simulated people in the Python test API: users, groups and their button presses."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
-from collections.abc import Iterable
-from types import TracebackType
-from typing import Any
+from typing import Protocol
 
 from tgserve.emulator import actions
 from tgserve.emulator.chatview import ChatView
-from tgserve.emulator.faults import Faults
-from tgserve.emulator.flood import Flood
-from tgserve.emulator.local import serve_bot
-from tgserve.emulator.runner import InLoopServer
-from tgserve.emulator.server import create_app
 from tgserve.emulator.state import JSON, BotState, CallbackRecord, Message, World
-from tgserve.emulator.tokens import fresh_token
+
+
+class Host(Protocol):
+    """What users need of the emulator that hosts them (emulator.Emulator)."""
+
+    world: World
+
+    def bot(self, token: str | None = None) -> BotState: ...
 
 
 class CallbackQuery:
@@ -44,7 +43,7 @@ class CallbackQuery:
 class Group:
     """A group chat; `group.chat` is its view with the emulator's bot."""
 
-    def __init__(self, emulator: Emulator, info: JSON) -> None:
+    def __init__(self, emulator: Host, info: JSON) -> None:
         self.emulator = emulator
         self.info = info
         self.id = int(info["id"])
@@ -58,7 +57,7 @@ class Group:
 class User:
     """A simulated Telegram user; `user.chat` is their private chat with the bot."""
 
-    def __init__(self, emulator: Emulator, info: JSON) -> None:
+    def __init__(self, emulator: Host, info: JSON) -> None:
         self.emulator = emulator
         self.info = info
         self.id = int(info["id"])
@@ -136,98 +135,3 @@ class User:
         record = actions.press(self.emulator.world, state, self.id, message, data)
         await asyncio.sleep(0)
         return CallbackQuery(record)
-
-
-class Emulator:
-    """A local Telegram Bot API server on 127.0.0.1, with simulated users.
-
-    `async with Emulator(time_scale=0.01) as tg:` starts it on the running loop;
-    point a bot at `tg.api_url` with `tg.token`.
-    """
-
-    def __init__(
-        self,
-        *,
-        tokens: Iterable[str] | None = None,
-        time_scale: float = 1.0,
-        flood: bool = False,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        webhook_timeout: float = 60.0,
-    ) -> None:
-        fixed = list(tokens) if tokens is not None else None
-        self.world = World(tokens=fixed, time_scale=time_scale, flood=flood)
-        self.world.webhook_timeout = webhook_timeout
-        self.token = fixed[0] if fixed else fresh_token()
-        self.world.add_bot(self.token, "Test Bot", "test_bot")
-        self.app = create_app(self.world)
-        self._server = InLoopServer(self.app, host, port)
-
-    @property
-    def url(self) -> str:
-        """The root URL: the browser chat."""
-        return self._server.url
-
-    @property
-    def api_url(self) -> str:
-        """Base URL of the Bot API (`{api_url}/bot<token>/<method>`)."""
-        return self.url
-
-    @property
-    def faults(self) -> Faults:
-        return self.world.faults
-
-    @property
-    def flood(self) -> Flood:
-        return self.world.flood
-
-    def bot(self, token: str | None = None) -> BotState:
-        state = self.world.bots.get(token or self.token)
-        if state is None:
-            raise LookupError("unknown bot token")
-        return state
-
-    def add_bot(self, first_name: str = "Other Bot", username: str | None = None) -> str:
-        """Register another bot; returns its token."""
-        token = fresh_token()
-        self.world.add_bot(token, first_name, username)
-        return token
-
-    def user(self, first_name: str, username: str | None = None) -> User:
-        return User(self, self.world.add_user(first_name.capitalize(), username or first_name))
-
-    def group(self, title: str, members: Iterable[User]) -> Group:
-        return Group(self, self.world.add_group(title, [m.id for m in members]))
-
-    def serve(
-        self, target: Any, *, bot: Any = None, **options: Any
-    ) -> contextlib.AbstractAsyncContextManager[InLoopServer]:
-        """`async with tg.serve(handle):` runs the bot under tgserve.asgi on this emulator."""
-        return serve_bot(self, target, bot=bot, **options)
-
-    async def start(self) -> None:
-        """Serve on the running loop (port 0: an unused port)."""
-        await self._server.start()
-
-    async def stop(self) -> None:
-        """Stop deliveries and long polls, then the server."""
-        await self.world.aclose()
-        await self._server.stop()
-
-    async def __aenter__(self) -> Emulator:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
-
-    def __repr__(self) -> str:
-        return f"<Emulator {self.url} bots={len(self.world.bots)}>"
-
-    def __getstate__(self) -> Any:
-        raise TypeError("an Emulator cannot be pickled")
