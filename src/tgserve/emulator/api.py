@@ -5,9 +5,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from tgserve.emulator import (  # noqa: F401  (each registers its methods)
+    inline,
+    membership,
+    methods,
+    payments,
+    polls,
+    profile,
+    relaying,
+    sending,
+)
 from tgserve.emulator.errors import ApiError, Dropped, not_found
-from tgserve.emulator.methods import METHODS, Described
 from tgserve.emulator.params import Params
+from tgserve.emulator.registry import METHODS, Described
 from tgserve.emulator.state import JSON, BotState, World
 
 __all__ = ["Dropped", "invoke", "status_of"]

@@ -114,8 +114,33 @@ def reply_target(world: World, bot: BotState, chat: JSON, p: Params) -> JSON | N
     return {k: v for k, v in found.raw.items() if k != "reply_to_message"}
 
 
+_USER_LINK = re.compile(r"^tg://user\?id=(\d+)$")
+
+
+def with_mentions(world: World, content: JSON) -> JSON:
+    """Links to ``tg://user?id=N`` become ``text_mention`` entities, as Telegram makes them."""
+    for field in ("entities", "caption_entities"):
+        entities = content.get(field)
+        if not isinstance(entities, list):
+            continue
+        changed = []
+        for entity in entities:
+            url = str(entity.get("url", "")) if isinstance(entity, dict) else ""
+            link = _USER_LINK.match(url)
+            if link is None or entity.get("type") != "text_link":
+                changed.append(entity)
+                continue
+            ident = int(link.group(1))
+            user = world.users.get(ident) or {"id": ident, "is_bot": False, "first_name": ""}
+            mention = {k: v for k, v in entity.items() if k != "url"}
+            changed.append({**mention, "type": "text_mention", "user": dict(user)})
+        content[field] = changed
+    return content
+
+
 def post(world: World, bot: BotState, chat: JSON, p: Params, content: JSON) -> Message:
     """Store a message the bot sends and report it; return it."""
+    content = with_mentions(world, content)
     conv = world.conversation(bot.id, chat["id"])
     markup = check_markup(p.json("reply_markup"))
     raw: JSON = {
@@ -167,3 +192,15 @@ def edit(world: World, message: Message, raw: JSON, markup: JSON | None) -> Mess
 
 
 COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
+
+
+def replace_content(
+    world: World, message: Message, p: Params, fields: tuple[str, ...], content: JSON
+) -> JSON:
+    """An edit: ``fields`` and the markup give way to ``content`` and the new markup."""
+    raw = {k: v for k, v in message.raw.items() if k not in (*fields, "reply_markup")}
+    raw.update(with_mentions(world, content))
+    markup = check_markup(p.json("reply_markup"))
+    if markup is not None:
+        raw["reply_markup"] = markup
+    return edit(world, message, raw, markup).raw

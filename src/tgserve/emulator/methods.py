@@ -1,12 +1,10 @@
-"""The Bot API methods the emulator implements, by lower-case name."""
+"""Core Bot API methods: the bot itself, updates, webhooks, text messages, commands, files."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 import time
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from tgserve.emulator.errors import bad_request, conflict
@@ -14,27 +12,16 @@ from tgserve.emulator.media import document, photo_sizes, upload
 from tgserve.emulator.messages import (
     COMMAND_RE,
     caption_content,
-    check_markup,
-    edit,
     find_own,
     post,
+    replace_content,
     resolve_chat,
     text_content,
 )
 from tgserve.emulator.params import Params
-from tgserve.emulator.state import JSON, BotState, Event, Message, Webhook, World
+from tgserve.emulator.registry import Described, method
+from tgserve.emulator.state import JSON, BotState, Event, Webhook, World
 
-
-@dataclasses.dataclass(frozen=True)
-class Described:
-    """A result with Telegram's `description` next to it (setWebhook, deleteWebhook)."""
-
-    result: Any
-    description: str
-
-
-Method = Callable[[World, BotState, Params], Awaitable[Any]]
-METHODS: dict[str, Method] = {}
 SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 CHAT_ACTIONS = frozenset(
     {
@@ -58,14 +45,6 @@ NO_WEBHOOK = (
 TERMINATED = (
     "terminated by other getUpdates request; make sure that only one bot instance is running"
 )
-
-
-def method(name: str) -> Callable[[Method], Method]:
-    def register(func: Method) -> Method:
-        METHODS[name.lower()] = func
-        return func
-
-    return register
 
 
 @method("getMe")
@@ -192,30 +171,18 @@ async def edit_message_text(world: World, bot: BotState, p: Params) -> Any:
     message = find_own(world, bot, p, "edit")
     if "text" not in message.raw:
         raise bad_request("there is no text in the message to edit")
-    return _replace(world, message, p, ("text", "entities"), text_content(p))
+    return replace_content(world, message, p, ("text", "entities"), text_content(p))
 
 
 @method("editMessageCaption")
 async def edit_message_caption(world: World, bot: BotState, p: Params) -> Any:
     message = find_own(world, bot, p, "edit")
-    return _replace(world, message, p, ("caption", "caption_entities"), caption_content(p))
+    return replace_content(world, message, p, ("caption", "caption_entities"), caption_content(p))
 
 
 @method("editMessageReplyMarkup")
 async def edit_message_reply_markup(world: World, bot: BotState, p: Params) -> Any:
-    return _replace(world, find_own(world, bot, p, "edit"), p, (), {})
-
-
-def _replace(
-    world: World, message: Message, p: Params, fields: tuple[str, ...], content: JSON
-) -> JSON:
-    """An edit: ``fields`` and the markup give way to ``content`` and the new markup."""
-    raw = {k: v for k, v in message.raw.items() if k not in (*fields, "reply_markup")}
-    raw.update(content)
-    markup = check_markup(p.json("reply_markup"))
-    if markup is not None:
-        raw["reply_markup"] = markup
-    return edit(world, message, raw, markup).raw
+    return replace_content(world, find_own(world, bot, p, "edit"), p, (), {})
 
 
 @method("deleteMessage")

@@ -55,6 +55,7 @@ class Message:
     from_bot: bool = False
     deleted: bool = False
     edits: int = 0
+    reactions: dict[str, list[JSON]] = dataclasses.field(default_factory=dict)
 
     @property
     def id(self) -> int:
@@ -91,6 +92,7 @@ class Message:
             "from_bot": self.from_bot,
             "deleted": self.deleted,
             "edits": self.edits,
+            "reactions": self.reactions,
         }
 
     def __repr__(self) -> str:
@@ -126,6 +128,7 @@ class Conversation:
     events: list[Event] = dataclasses.field(default_factory=list)
     signal: Wakeup = dataclasses.field(default_factory=Wakeup)
     next_id: int = 1
+    pinned: list[int] = dataclasses.field(default_factory=list)
 
     def allocate_id(self) -> int:
         value = self.next_id
@@ -162,12 +165,40 @@ class Webhook:
 
 @dataclasses.dataclass(eq=False)
 class CallbackRecord:
+    """A query a user makes and the bot answers: callback, inline, shipping, pre-checkout."""
+
     id: str
     bot_id: int
     chat_id: int
     user_id: int
     answer: JSON | None = None
     signal: Wakeup = dataclasses.field(default_factory=Wakeup)
+    kind: str = "callback_query"
+    payload: JSON = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(eq=False)
+class PollRecord:
+    """A poll in a chat, its votes by user id, and the message that carries it."""
+
+    poll: JSON
+    bot_id: int
+    chat_id: int
+    message_id: int
+    votes: dict[int, list[int]] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(eq=False)
+class Charge:
+    """A paid invoice (Telegram Stars or another currency) and whether it was refunded."""
+
+    id: str
+    bot_id: int
+    user_id: int
+    currency: str
+    total_amount: int
+    payload: str
+    refunded: bool = False
 
 
 class BotState:
@@ -188,6 +219,8 @@ class BotState:
         self.signal = Wakeup()
         self.delivery: Pusher | None = None
         self.poll_generation = 0
+        self.profile: dict[str, str] = {}  # name, description, short_description by language
+        self.menu_buttons: dict[int | None, JSON] = {}  # None: the default
 
     def user(self) -> JSON:
         return {
@@ -231,6 +264,13 @@ class World:
         self.conversations: dict[tuple[int, int], Conversation] = {}
         self.files: dict[str, StoredFile] = {}
         self.callbacks: dict[str, CallbackRecord] = {}
+        self.polls: dict[str, PollRecord] = {}
+        self.charges: dict[str, Charge] = {}
+        self.invoices: dict[tuple[int, int, int], JSON] = {}  # (bot, chat, message) -> params
+        self.bot_status: dict[tuple[int, int], JSON] = {}  # (bot, chat) -> ChatMember
+        self.member_status: dict[tuple[int, int], JSON] = {}  # (chat, user) -> ChatMember
+        self.invite_links: dict[str, JSON] = {}  # link -> (chat_id, ChatInviteLink)
+        self.join_requests: dict[tuple[int, int], JSON] = {}  # (chat, user) -> request
         self.faults = Faults()
         self.flood = Flood(enabled=flood)
         self.listeners: list[Callable[[Event], None]] = []
@@ -299,6 +339,12 @@ class World:
                 (c for c in self.chats.values() if str(c.get("username", "")).lower() == name), None
             )
         return self.chats.get(chat_id)
+
+    def user(self, user_id: int) -> JSON:
+        found = self.users.get(user_id)
+        if found is None:
+            raise LookupError(f"unknown user {user_id}")
+        return found
 
     def conversation(self, bot_id: int, chat_id: int) -> Conversation:
         key = (bot_id, chat_id)
