@@ -3,9 +3,10 @@
 from tgserve.emulator.chatview import ChatView
 from tgserve.emulator.emulator import Emulator
 from tgserve.emulator.errors import ApiError
+from tgserve.emulator.payments import PaymentRefused
 from tgserve.emulator.server import create_app
 from tgserve.emulator.state import Event, Message, World
-from tgserve.emulator.users import CallbackQuery, Group, User
+from tgserve.emulator.users import CallbackQuery, Group, InlineQuery, User
 
 __all__ = [
     "ApiError",
@@ -14,7 +15,9 @@ __all__ = [
     "Emulator",
     "Event",
     "Group",
+    "InlineQuery",
     "Message",
+    "PaymentRefused",
     "User",
     "World",
     "create_app",

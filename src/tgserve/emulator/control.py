@@ -15,6 +15,8 @@ from tgserve.emulator import actions
 from tgserve.emulator.credentials import fresh_token, is_token
 from tgserve.emulator.state import JSON, BotState, Event, World
 
+FILE_KINDS = ("photo", "document", "video", "animation", "audio", "voice", "sticker")
+
 
 def _world(request: Request) -> World:
     world: World = request.app.state.world
@@ -152,7 +154,9 @@ async def send_file(request: Request) -> Response:
             bot = _bot(world, form.get("bot_id"))
             user_id = int(str(form.get("user_id")))
             chat_id = int(str(form.get("chat_id") or user_id))
-            kind = "photo" if form.get("kind", "photo") == "photo" else "document"
+            kind = str(form.get("kind") or "photo")
+            if kind not in FILE_KINDS:
+                raise ValueError(f"kind is one of {', '.join(FILE_KINDS)}")
             caption = form.get("caption")
             message = actions.send_file(
                 world,
@@ -163,7 +167,7 @@ async def send_file(request: Request) -> Response:
                 kind=kind,
                 filename=upload.filename or "file",
                 caption=str(caption) if caption else None,
-                mime_type=upload.content_type or "application/octet-stream",
+                mime_type=upload.content_type or None,
             )
         except (LookupError, ValueError) as error:
             return _error(400, str(error))

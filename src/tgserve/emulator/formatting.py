@@ -174,7 +174,7 @@ def apply_parse_mode(text: str, parse_mode: str | None) -> tuple[str, list[Entit
 
 _COMMAND = re.compile(r"/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?")
 _URL = re.compile(r"https?://[^\s]+")
-_MENTION = re.compile(r"(?<![\w@])@[A-Za-z][A-Za-z0-9_]{3,31}\b")
+_MENTION = re.compile(r"(?<![\w@])@[A-Za-z][A-Za-z0-9_]{4,31}\b")
 
 
 def detect_entities(text: str) -> list[Entity]:

@@ -34,6 +34,8 @@ PERMISSIONS = (
     "can_invite_users",
     "can_pin_messages",
     "can_manage_topics",
+    "can_edit_tag",
+    "can_react_to_messages",
 )
 ADMIN_RIGHTS = (
     "can_manage_chat",

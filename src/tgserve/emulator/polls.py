@@ -22,8 +22,12 @@ def _options(raw: Any) -> list[JSON]:
         text = option.get("text") if isinstance(option, dict) else option
         if not isinstance(text, str) or not 1 <= len(text) <= 100:
             raise bad_request("poll options length must be 1-100 characters")
-        options.append({"text": text, "voter_count": 0})
+        options.append(_option(text))
     return options
+
+
+def _option(text: str) -> JSON:
+    return {"persistent_id": secrets.token_hex(8), "text": text, "voter_count": 0}
 
 
 def new_poll(
@@ -33,7 +37,7 @@ def new_poll(
     kind: str = "regular",
     anonymous: bool = True,
     multiple: bool = False,
-    correct: int | None = None,
+    correct: int | list[int] | None = None,
     explanation: str | None = None,
 ) -> JSON:
     """A Poll object; raises ValueError on a bad quiz."""
@@ -50,11 +54,14 @@ def new_poll(
         "is_anonymous": anonymous,
         "type": kind,
         "allows_multiple_answers": multiple and kind == "regular",
+        "allows_revoting": kind == "regular",
+        "members_only": False,
     }
     if kind == "quiz":
-        if correct is None or not 0 <= correct < len(options):
+        right = [correct] if isinstance(correct, int) else list(correct or [])
+        if not right or not all(0 <= i < len(options) for i in right):
             raise ValueError("quiz poll must have a correct option")
-        poll["correct_option_id"] = correct
+        poll["correct_option_ids"] = right
         if explanation:
             poll["explanation"] = explanation
     return poll
@@ -71,7 +78,7 @@ async def send_poll(world: World, bot: BotState, p: Params) -> Any:
             kind=p.text("type") or "regular",
             anonymous=p.flag("is_anonymous", True),
             multiple=p.flag("allows_multiple_answers"),
-            correct=p.integer("correct_option_id"),
+            correct=p.json("correct_option_ids") or p.integer("correct_option_id"),
             explanation=p.text("explanation"),
         )
     except ValueError as exc:
@@ -112,7 +119,7 @@ def user_poll(
     **settings: Any,
 ) -> Message:
     """A user sends a poll of their own (as via a ``request_poll`` keyboard button)."""
-    poll = new_poll(question, [{"text": o, "voter_count": 0} for o in options], **settings)
+    poll = new_poll(question, [_option(o) for o in options], **settings)
     message = user_message(world, bot, user_id, chat_id, {"poll": poll})
     world.polls[poll["id"]] = PollRecord(poll, bot.id, chat_id, message.id)
     return message
@@ -133,8 +140,8 @@ def vote(world: World, user_id: int, message: Message, option_ids: list[int]) ->
     if len(chosen) > 1 and not poll["allows_multiple_answers"]:
         raise LookupError("the poll allows one answer")
     previous = record.votes.get(user_id)
-    if previous is not None and poll["type"] == "quiz":
-        raise LookupError("a quiz answer cannot be changed")
+    if previous is not None and not poll["allows_revoting"]:
+        raise LookupError("this poll's answer cannot be changed")
     for i in previous or []:
         poll["options"][i]["voter_count"] -= 1
     for i in chosen:
@@ -148,7 +155,12 @@ def vote(world: World, user_id: int, message: Message, option_ids: list[int]) ->
     if bot is None:
         raise LookupError("the poll's bot is gone")
     world.record(Event("vote", bot.id, message.chat_id, message, {"user_id": user_id}))
-    answer: JSON = {"poll_id": poll["id"], "user": dict(user), "option_ids": chosen}
+    answer: JSON = {
+        "poll_id": poll["id"],
+        "user": dict(user),
+        "option_ids": chosen,
+        "option_persistent_ids": [poll["options"][i]["persistent_id"] for i in chosen],
+    }
     if not poll["is_anonymous"]:
         world.push_update(bot, "poll_answer", answer, ("poll", poll["id"]))
     world.push_update(bot, "poll", copy.deepcopy(poll), ("poll", poll["id"]))

@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tgserve.emulator.api import invoke, status_of
 from tgserve.emulator.control import routes as control_routes
+from tgserve.emulator.control_actions import routes as action_routes
 from tgserve.emulator.credentials import is_token
 from tgserve.emulator.delivery import WebhookPusher
 from tgserve.emulator.errors import ApiError, Dropped, unauthorized
@@ -127,6 +128,7 @@ def create_app(world: World) -> Any:
         Route("/bot{token}/{method}", bot_api, methods=["GET", "POST"]),
         Route("/file/bot{token}/{path:path}", download),
         *control_routes(),
+        *action_routes(),
         Route("/", page),
         Mount("/static", StaticFiles(packages=[("tgserve.emulator", "static")]), name="static"),
     ]
