@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from tgserve.emulator.errors import bad_request
-from tgserve.emulator.formatting import apply_parse_mode, utf16_len
+from tgserve.emulator.formatting import apply_parse_mode, detect_entities, utf16_len
 from tgserve.emulator.params import Params
 from tgserve.emulator.state import JSON, BotState, Event, Message, World
 
@@ -49,6 +49,8 @@ def formatted(
 
 def text_content(p: Params, field: str = "text") -> JSON:
     text, entities = formatted(p, field, "entities")
+    if not entities and "entities" not in p:
+        entities = detect_entities(text)  # Telegram finds URLs, @mentions, commands itself
     if not text.strip():
         raise bad_request("message text is empty")
     if utf16_len(text) > 4096:

@@ -301,9 +301,17 @@ class World:
 
     # users and chats
     def add_user(
-        self, first_name: str, username: str | None = None, last_name: str | None = None
+        self,
+        first_name: str,
+        username: str | None = None,
+        last_name: str | None = None,
+        *,
+        user_id: int | None = None,
     ) -> JSON:
-        ident = next(self._user_ids)
+        """A new user (and their private chat); `user_id` picks the id (else the next one)."""
+        ident = user_id if user_id is not None else next(self._user_ids)
+        if ident in self.users or ident <= 0:
+            raise ValueError(f"user id {ident} is taken or not positive")
         user: JSON = {
             "id": ident,
             "is_bot": False,
