@@ -7,7 +7,7 @@ import logging
 from typing import Any
 
 from telegram import Update
-from telegram.ext import Application, ExtBot
+from telegram.ext import Application
 from telegram.request import HTTPXRequest, RequestData
 
 log = logging.getLogger("tgserve.ptb")
@@ -70,10 +70,7 @@ class PTBBot:
             vars(self.app.bot.request).pop("do_request", None)  # a restart binds a new one
 
     async def handle(self, update: dict[str, Any]) -> Any:
-        parsed = Update.de_json(update, self.app.bot)
-        if isinstance(self.app.bot, ExtBot):  # arbitrary callback_data, as PTB's webhook does
-            self.app.bot.insert_callback_data(parsed)
-        await self.app.process_update(parsed)
+        await self.app.process_update(Update.de_json(update, self.app.bot))
         return None
 
 
