@@ -317,6 +317,10 @@ async def test_bot_added_removed_and_blocked(tg: Emulator, way: tuple[Driver, Bo
     assert removed.my_chat_member and removed.my_chat_member.new_chat_member.status == "kicked"
     with pytest.raises(LookupError, match="not in this chat"):
         await alice.send("anyone?", chat=team)
+    from telegram.error import Forbidden
+
+    with pytest.raises(Forbidden, match="kicked from the supergroup chat"):
+        await bot.send_message(team.id, "still here?")
     await driver.add_bot(team, alice, admin=True)
     added, service = await updates(bot, 2)
     assert added.my_chat_member and added.my_chat_member.old_chat_member.status == "kicked"
@@ -328,6 +332,8 @@ async def test_bot_added_removed_and_blocked(tg: Emulator, way: tuple[Driver, Bo
     (blocked,) = await updates(bot)
     assert blocked.my_chat_member and blocked.my_chat_member.chat.type == "private"
     assert blocked.my_chat_member.new_chat_member.status == "kicked"
+    with pytest.raises(Forbidden, match="blocked by the user"):
+        await bot.send_message(alice.id, "hello?")
 
 
 async def test_members_join_leave_and_are_managed(tg: Emulator, way: tuple[Driver, Bot]) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.peers.loader import examples, load_ptb, served
+from tests.peers.loader import adapter_has, examples, load_ptb, served
 from tgserve.emulator import Emulator, Message, User
 
 PNG = bytes.fromhex(
@@ -80,6 +80,11 @@ async def test_inlinekeyboard2(tg: Emulator, where: Path) -> None:
             assert text in (await alice.chat.next_edit()).text
 
 
+@pytest.mark.xfail(
+    not adapter_has("tgserve.bots.ptb", "insert_callback_data"),
+    reason="tgserve's PTB adapter must call insert_callback_data (the state branch does)",
+    strict=True,
+)
 async def test_arbitrarycallbackdatabot(tg: Emulator, where: Path) -> None:
     bot = await load_ptb(where / "arbitrarycallbackdatabot.py", tg)
     alice = tg.user("alice")

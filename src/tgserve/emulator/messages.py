@@ -6,7 +6,7 @@ import re
 import time
 from typing import Any
 
-from tgserve.emulator.errors import bad_request
+from tgserve.emulator.errors import ApiError, bad_request
 from tgserve.emulator.formatting import apply_parse_mode, detect_entities, utf16_len
 from tgserve.emulator.params import Params
 from tgserve.emulator.state import JSON, BotState, Event, Message, World
@@ -30,6 +30,19 @@ def resolve_chat(world: World, p: Params, name: str = "chat_id") -> JSON:
     if chat is None:
         raise bad_request("chat not found")
     return chat
+
+
+def check_present(world: World, bot: BotState, chat: JSON) -> None:
+    """403 as Telegram's when the bot was removed from the group or blocked by the user."""
+    status = world.bot_status.get((bot.id, int(chat["id"])), {}).get("status")
+    if status not in ("kicked", "left"):
+        return
+    if chat["type"] == "private":
+        raise ApiError(403, "Forbidden: bot was blocked by the user")
+    kind = "supergroup chat" if chat["type"] == "supergroup" else "group chat"
+    if status == "kicked":
+        raise ApiError(403, f"Forbidden: bot was kicked from the {kind}")
+    raise ApiError(403, f"Forbidden: bot is not a member of the {kind}")
 
 
 def formatted(
@@ -143,6 +156,7 @@ def with_mentions(world: World, content: JSON) -> JSON:
 def post(world: World, bot: BotState, chat: JSON, p: Params, content: JSON) -> Message:
     """Store a message the bot sends and report it; return it."""
     content = with_mentions(world, content)
+    check_present(world, bot, chat)
     conv = world.conversation(bot.id, chat["id"])
     markup = check_markup(p.json("reply_markup"))
     raw: JSON = {

@@ -196,8 +196,10 @@ async def delete_message(world: World, bot: BotState, p: Params) -> Any:
 @method("answerCallbackQuery")
 async def answer_callback_query(world: World, bot: BotState, p: Params) -> Any:
     record = world.callbacks.get(p.text("callback_query_id") or "")
-    if record is None or record.bot_id != bot.id or record.answer is not None:
+    if record is None or record.bot_id != bot.id or record.kind != "callback_query":
         raise bad_request("query is too old and response timeout expired or query ID is invalid")
+    if record.answer is not None:
+        return True  # a second answer changes nothing (aiogram's scene example sends one)
     record.answer = {
         "text": p.text("text"),
         "show_alert": p.flag("show_alert"),
