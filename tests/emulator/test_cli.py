@@ -75,12 +75,20 @@ def test_run_echo_on_a_local_telegram() -> None:
 def test_emulator_command() -> None:
     proc, url = start("emulator", "--port", "0")
     try:
+        with httpx.Client(base_url=f"{url}/_emulator", trust_env=False, timeout=10) as http:
+            state = http.get("/state").json()
+            (test_bot,) = state["bots"]  # pre-created, its token shown nowhere
+            assert test_bot["first_name"] == "Test Bot" and "token" not in test_bot
+            you = next(u for u in state["users"] if u["first_name"] == "You")
+            sent = http.post("/send", json={"user_id": you["id"], "text": "hi"}).json()
+            assert sent["ok"] and sent["message"]["bot_id"] == test_bot["id"]
         token = "123:" + "A" * 35
         me = httpx.get(f"{url}/bot{token}/getMe", trust_env=False).json()
         assert me["ok"] and me["result"]["id"] == 123
     finally:
         out = stop(proc)
     assert "A" * 35 not in out
+    assert re.search(r"\d+:[A-Za-z0-9_-]{35}", out) is None, "a token was printed"
 
 
 def test_webhook_commands_against_the_emulator() -> None:

@@ -482,3 +482,21 @@ async def test_user_media_and_entities(tg: Emulator, client: httpx.AsyncClient) 
     assert upload.status_code == 200 and upload.json()["message"]["message"]["video"]
     text = await alice.send("ping @bob_smith and mail a@b.cd /start@test_bot")
     assert [e["type"] for e in text.entities] == ["mention", "bot_command"]
+
+
+async def test_press_refuses_data_on_no_button(tg: Emulator, client: httpx.AsyncClient) -> None:
+    alice = tg.user("alice")
+    bot = Bot(tg.token, base_url=f"{tg.api_url}/bot")
+    async with bot:
+        from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton("Yes", callback_data="y")]])
+        sent = await bot.send_message(alice.id, "sure?", reply_markup=markup)
+    message = alice.chat.conversation.messages[sent.message_id]
+    with pytest.raises(LookupError, match="no inline button 'n'"):
+        await alice.press(message, "n")
+    body = {"chat_id": alice.id, "user_id": alice.id, "message_id": sent.message_id, "data": "n"}
+    answer = await client.post(f"{tg.url}/_emulator/press", json=body)
+    assert answer.status_code == 400 and "carries 'n'" in answer.json()["error"]
+    pressed = await client.post(f"{tg.url}/_emulator/press", json={**body, "data": "y"})
+    assert pressed.status_code == 200 and pressed.json()["callback_query_id"]
