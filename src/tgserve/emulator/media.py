@@ -37,7 +37,10 @@ def upload(world: World, p: Params, field: str, kind: str) -> StoredFile:
         value = p.raw(value.removeprefix("attach://"))
     if isinstance(value, Upload):
         name = value.filename or f"{kind}.bin"
-        return world.store_file(value.data, kind, name, value.content_type)
+        mime = value.content_type
+        if not mime or mime == "application/octet-stream":  # what clients send by default
+            mime = guess_mime(value.data, name)
+        return world.store_file(value.data, kind, name, mime)
     if isinstance(value, str) and value in world.files:
         return world.files[value]
     if isinstance(value, str) and value.startswith(("http://", "https://")):
