@@ -67,6 +67,10 @@ async def state(request: Request) -> Response:
             "users": list(world.users.values()),
             "chats": list(world.chats.values()),
             "members": {str(k): v for k, v in world.members.items()},
+            "bot_status": [
+                {"bot_id": b, "chat_id": c, "status": m["status"]}
+                for (b, c), m in world.bot_status.items()
+            ],
             "conversations": conversations,
         }
     )
