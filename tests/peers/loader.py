@@ -114,6 +114,7 @@ async def load_aiogram(path: Path, tg: Emulator, monkeypatch: pytest.MonkeyPatch
     Dispatcher and Bot here, as the example's docs say to.
     """
     from aiogram import Bot, Dispatcher
+    from aiogram.client.default import DefaultBotProperties
     from aiogram.client.session.base import BaseSession
     from aiogram.client.telegram import TelegramAPIServer
 
@@ -148,7 +149,8 @@ async def load_aiogram(path: Path, tg: Emulator, monkeypatch: pytest.MonkeyPatch
         if main is None:
             dp = Dispatcher()
             dp.include_router(module.router)
-            capture(dp, Bot(tg.token))
+            html = DefaultBotProperties(parse_mode="HTML")  # as aiogram's other examples
+            capture(dp, Bot(tg.token, default=html))
         else:
             result = main()
             if inspect.isawaitable(result):
