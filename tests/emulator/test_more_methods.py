@@ -170,3 +170,43 @@ async def test_aiogram_reads_the_new_shapes(tg: Emulator) -> None:
         assert dice.dice and dice.dice.emoji == "🎲"
     finally:
         await bot.session.close()
+
+
+async def test_every_method_answers_bad_parameters_with_an_error(tg: Emulator) -> None:
+    """Garbage in any parameter is Telegram's 4xx with a description, never a 500."""
+    import httpx
+
+    from tgserve.emulator.registry import METHODS
+
+    alice = tg.user("alice")
+    garbage = {
+        "chat_id": alice.id,
+        "from_chat_id": alice.id,
+        "message_id": "x",
+        "user_id": "[]",
+        "media": "{",
+        "options": 5,
+        "results": "no",
+        "result": "[]",
+        "prices": "[1]",
+        "message_ids": '["a"]',
+        "reaction": '"x"',
+        "permissions": "3",
+        "menu_button": "4",
+        "latitude": "a",
+        "longitude": "[1]",
+        "question": "",
+        "commands": "{}",
+        "photo": "attach://none",
+        "correct_option_ids": '["z"]',
+        "shipping_options": "1",
+    }
+    skip = {"getupdates", "close", "logout", "setwebhook", "deletewebhook"}
+    async with httpx.AsyncClient(trust_env=False, timeout=10) as http:
+        for name in sorted(set(METHODS) - skip):
+            for body in ({}, garbage):
+                answer = await http.post(f"{tg.api_url}/bot{tg.token}/{name}", json=body)
+                assert answer.status_code < 500, (name, body, answer.text)
+                payload = answer.json()
+                if not payload["ok"]:
+                    assert payload["description"] and "\n" not in payload["description"]

@@ -500,3 +500,26 @@ async def test_press_refuses_data_on_no_button(tg: Emulator, client: httpx.Async
     assert answer.status_code == 400 and "carries 'n'" in answer.json()["error"]
     pressed = await client.post(f"{tg.url}/_emulator/press", json={**body, "data": "y"})
     assert pressed.status_code == 200 and pressed.json()["callback_query_id"]
+
+
+async def test_action_routes_answer_bad_input_in_one_line(
+    tg: Emulator, client: httpx.AsyncClient
+) -> None:
+    from tgserve.emulator.control_actions import ACTIONS
+
+    alice = tg.user("alice")
+    bodies: list[Any] = [
+        {},
+        {"user_id": "x"},
+        {"user_id": alice.id, "chat_id": -5, "message_id": {"a": 1}},
+        {"user_id": alice.id, "message_id": 99, "latitude": "n", "options": "no"},
+        [1, 2],
+    ]
+    for name in ACTIONS:
+        for i, body in enumerate(bodies):
+            answer = await client.post(f"{tg.url}/_emulator/{name}", json=body)
+            if answer.status_code == 200 and i in (2, 3):
+                continue  # a valid request for this action (extra fields are ignored)
+            error = answer.json().get("error", "")
+            assert answer.status_code == 400, (name, body, answer.text)
+            assert error and "\n" not in error and "Traceback" not in error, (name, error)

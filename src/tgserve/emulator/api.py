@@ -15,7 +15,7 @@ from tgserve.emulator import (  # noqa: F401  (each registers its methods)
     relaying,
     sending,
 )
-from tgserve.emulator.errors import ApiError, Dropped, not_found
+from tgserve.emulator.errors import ApiError, Dropped, bad_request, not_found
 from tgserve.emulator.params import Params
 from tgserve.emulator.registry import METHODS, Described
 from tgserve.emulator.state import JSON, BotState, World
@@ -40,7 +40,10 @@ async def invoke(world: World, bot: BotState, name: str, values: Mapping[str, An
             is_group = chat is not None and chat.get("type") != "private"
             chat_id = int(chat["id"]) if chat is not None else None
             world.flood.check(bot.id, name, chat_id, is_group)
-        result = await func(world, bot, params)
+        try:
+            result = await func(world, bot, params)
+        except (ValueError, TypeError) as exc:  # a parameter of the wrong shape deep inside
+            raise bad_request(f"can't parse parameters ({type(exc).__name__})") from None
     except ApiError as error:
         return error.payload()
     if isinstance(result, Described):

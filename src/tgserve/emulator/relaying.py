@@ -49,7 +49,9 @@ def _ids(p: Params) -> list[int]:
     ids = p.json("message_ids")
     if not isinstance(ids, list) or not 1 <= len(ids) <= 100:
         raise bad_request("message_ids must be a list of 1-100 message identifiers")
-    return sorted(int(i) for i in ids)
+    if not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+        raise bad_request("message_ids must be a list of 1-100 message identifiers")
+    return sorted(ids)
 
 
 def _from_chat(world: World, p: Params) -> int:

@@ -235,7 +235,7 @@ class BotState:
             **self.user(),
             "can_join_groups": True,
             "can_read_all_group_messages": False,
-            "supports_inline_queries": False,
+            "supports_inline_queries": True,  # inline mode is emulated for every bot
             "can_connect_to_business": False,
             "has_main_web_app": False,
         }
