@@ -96,7 +96,8 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 
 # Found on main outside the emulator, through type-only and lazy imports; reported to be cut
-# (webhook_setup's type imports of Config and Runtime; dynamodb_state's of its store). Delete each once it is gone.
+# (webhook_setup's type imports of Config and Runtime; dynamodb_state's of its store).
+# Delete each once it is gone.
 REPORTED = [
     ["tgserve.config", "tgserve.webhook_setup.options", "tgserve.webhook_setup.update_types"],
     ["tgserve.runtime", "tgserve.webhook_setup.hook"],
