@@ -25,6 +25,17 @@ if ! command -v dynalite >/dev/null && command -v npm >/dev/null; then
   npm install -g --no-audit --no-fund --loglevel=error dynalite >/dev/null
 fi
 
+# tests/peers/: the examples/ of the installed PTB and aiogram, from their PyPI sdists
+# (never committed; each unpacked with its licence file).
+for dist in python-telegram-bot aiogram; do
+  version=$(python -c "import importlib.metadata as m; print(m.version('$dist'))")
+  if [ ! -d ".peers/$dist-$version" ]; then
+    python -m pip download -q --disable-pip-version-check --no-deps --no-binary :all: \
+      "$dist==$version" -d .peers/sdists
+    python scripts/unpack_peers.py ".peers/sdists" "$dist" "$version" ".peers/$dist-$version"
+  fi
+done
+
 ruff check src tests
 ruff format --check src tests
 mypy

@@ -19,6 +19,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from tgserve.inloop import InLoopServer
+
 Scope = MutableMapping[str, Any]
 ASGI = Callable[
     [Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]
@@ -153,20 +155,10 @@ async def _reply(send: Any, status: int, payload: dict[str, Any]) -> None:
 
 @contextlib.asynccontextmanager
 async def serve(app: Any, *, host: str = "127.0.0.1", **options: Any) -> AsyncIterator[str]:
-    """Run ``app`` under a real uvicorn server on an unused loopback port; yield its base URL."""
-    import uvicorn
+    """Run ``app`` under a real uvicorn server on an unused loopback port; yield its base URL.
 
-    config = uvicorn.Config(app, host=host, port=0, log_level="warning", **options)
-    server = uvicorn.Server(config)
-    task = asyncio.ensure_future(server.serve())
-    try:
-        while not server.started:
-            if task.done():
-                task.result()
-                raise RuntimeError("uvicorn stopped before it started")
-            await asyncio.sleep(0.01)
-        port = server.servers[0].sockets[0].getsockname()[1]
-        yield f"http://{host}:{port}"
-    finally:
-        server.should_exit = True
-        await task
+    ``options`` go to ``uvicorn.Config`` (lifespan ``auto`` unless given).
+    """
+    options.setdefault("lifespan", "auto")
+    async with InLoopServer(app, host, 0, **options) as server:
+        yield server.url

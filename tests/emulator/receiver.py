@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
-from tgserve.emulator.runner import InLoopServer
-from tgserve.emulator.signal import Signal
+from tgserve.emulator.wakeup import Wakeup
+from tgserve.inloop import InLoopServer
 
 
 @dataclass
@@ -38,7 +38,7 @@ class Receiver:
         self.hook: Callable[[dict[str, Any]], Awaitable[Answer | None]] | None = None
         self.in_flight = 0
         self.max_in_flight = 0
-        self.signal = Signal()
+        self.signal = Wakeup()
         self.server = InLoopServer(self)
 
     @property

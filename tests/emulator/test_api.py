@@ -12,7 +12,7 @@ import pytest
 from tests.emulator.helpers import call, ok
 from tgserve.botapi import BotAPI
 from tgserve.emulator import Emulator, World, create_app
-from tgserve.emulator.tokens import fresh_token
+from tgserve.emulator.credentials import fresh_token
 
 PNG_1x1 = bytes.fromhex(
     "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
@@ -45,7 +45,12 @@ async def test_error_shapes(tg: Emulator, client: httpx.AsyncClient) -> None:
     )
     assert await call(client, tg, "noSuchMethod") == (
         404,
-        {"ok": False, "error_code": 404, "description": "Not Found"},
+        {
+            "ok": False,
+            "error_code": 404,
+            "description": "Not Found: method noSuchMethod is not emulated by tgserve's "
+            "local Telegram",
+        },
     )
     nowhere = await client.get(f"{tg.api_url}/bot/getMe")
     assert nowhere.status_code == 404 and nowhere.json()["description"] == "Not Found"

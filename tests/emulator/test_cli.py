@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -73,12 +75,20 @@ def test_run_echo_on_a_local_telegram() -> None:
 def test_emulator_command() -> None:
     proc, url = start("emulator", "--port", "0")
     try:
+        with httpx.Client(base_url=f"{url}/_emulator", trust_env=False, timeout=10) as http:
+            state = http.get("/state").json()
+            (test_bot,) = state["bots"]  # pre-created, its token shown nowhere
+            assert test_bot["first_name"] == "Test Bot" and "token" not in test_bot
+            you = next(u for u in state["users"] if u["first_name"] == "You")
+            sent = http.post("/send", json={"user_id": you["id"], "text": "hi"}).json()
+            assert sent["ok"] and sent["message"]["bot_id"] == test_bot["id"]
         token = "123:" + "A" * 35
         me = httpx.get(f"{url}/bot{token}/getMe", trust_env=False).json()
         assert me["ok"] and me["result"]["id"] == 123
     finally:
         out = stop(proc)
     assert "A" * 35 not in out
+    assert re.search(r"\d+:[A-Za-z0-9_-]{35}", out) is None, "a token was printed"
 
 
 def test_webhook_commands_against_the_emulator() -> None:
@@ -128,3 +138,28 @@ def test_run_reports_a_bad_target_in_one_line() -> None:
     )
     assert result.returncode == 2
     assert result.stderr.strip() == "tgserve: examples/echo.py has no attribute 'nothing'"
+
+
+async def test_webhook_errors_mask_percent_encoded_tokens(monkeypatch: Any) -> None:
+    """`tgserve webhook` uses tgserve.redact, which masks `%3A`-encoded tokens too."""
+    import asyncio
+
+    from tgserve.cli import webhook
+    from tgserve.emulator.credentials import fresh_token
+    from tgserve.testing import serve
+
+    token = fresh_token()
+    echoed = token.replace(":", "%3A")
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        body = json.dumps({"ok": False, "description": f"no route /bot{echoed}/getMe"}).encode()
+        await send({"type": "http.response.start", "status": 404, "headers": []})
+        await send({"type": "http.response.body", "body": body})
+
+    async with serve(app, lifespan="off") as url:
+        monkeypatch.setenv("TGSERVE_API_URL", url)
+        ok, detail = await asyncio.to_thread(webhook.call, token, "getMe", {})
+    assert ok is False and "no route /bot" in detail
+    assert token.split(":")[1] not in detail and echoed not in detail

@@ -15,7 +15,7 @@ from tests.conftest import TOKEN
 from tests.conftest_servers import free_port
 from tgserve.config import ConfigError
 from tgserve.emulator import Emulator
-from tgserve.emulator.runner import InLoopServer
+from tgserve.inloop import InLoopServer
 
 pytestmark = pytest.mark.timeout(120)
 BOTS = 50

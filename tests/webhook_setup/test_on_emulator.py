@@ -9,7 +9,7 @@ from tests.conftest_servers import free_port
 from tgserve import asgi
 from tgserve.botapi import BotAPI
 from tgserve.emulator import Emulator
-from tgserve.emulator.runner import InLoopServer
+from tgserve.inloop import InLoopServer
 
 
 async def echo(update: dict[str, Any], bot: BotAPI) -> None:

@@ -8,7 +8,7 @@ import os
 import sys
 from typing import Any
 
-from tgserve.emulator.tokens import redact
+from tgserve.redact import redact
 
 
 def register(sub: Any) -> None:

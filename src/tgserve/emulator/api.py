@@ -2,54 +2,25 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
-from starlette.datastructures import UploadFile
-from starlette.exceptions import HTTPException
-from starlette.formparsers import MultiPartException
-from starlette.requests import Request
-
-from tgserve.emulator.errors import ApiError, bad_request, not_found
-from tgserve.emulator.methods import METHODS, Described
-from tgserve.emulator.params import Params, Upload
+from tgserve.emulator import (  # noqa: F401  (each registers its methods)
+    inline,
+    membership,
+    methods,
+    payments,
+    polls,
+    profile,
+    relaying,
+    sending,
+)
+from tgserve.emulator.errors import ApiError, Dropped, bad_request, not_found
+from tgserve.emulator.params import Params
+from tgserve.emulator.registry import METHODS, Described
 from tgserve.emulator.state import JSON, BotState, World
 
-
-class Dropped(Exception):
-    """The call's connection is to be closed without an answer (an injected fault)."""
-
-
-async def read_params(request: Request) -> dict[str, Any]:
-    """Parameters from the query string and a JSON, form or multipart body."""
-    values: dict[str, Any] = dict(request.query_params)
-    if request.method != "POST":
-        return values
-    ctype = request.headers.get("content-type", "").lower()
-    if ctype.startswith("application/json"):
-        body = await request.body()
-        if body.strip():
-            try:
-                data = json.loads(body)
-            except ValueError:
-                raise bad_request("can't parse JSON object") from None
-            if not isinstance(data, dict):
-                raise bad_request("can't parse JSON object")
-            values.update(data)
-    elif ctype.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
-        try:
-            async with request.form(max_files=50, max_fields=1000) as form:
-                for key, value in form.multi_items():
-                    if isinstance(value, UploadFile):
-                        data = await value.read()
-                        ctype_part = value.content_type or "application/octet-stream"
-                        values[key] = Upload(value.filename or key, ctype_part, data)
-                    else:
-                        values[key] = value
-        except (MultiPartException, HTTPException):
-            raise bad_request("can't parse the request body") from None
-    return values
+__all__ = ["Dropped", "invoke", "status_of"]
 
 
 async def invoke(world: World, bot: BotState, name: str, values: Mapping[str, Any]) -> JSON:
@@ -57,7 +28,7 @@ async def invoke(world: World, bot: BotState, name: str, values: Mapping[str, An
     try:
         func = METHODS.get(name.lower())
         if func is None:
-            raise not_found()
+            raise not_found(name)
         fault = world.faults.take(name)
         if fault is not None:
             if fault.drop:
@@ -69,7 +40,10 @@ async def invoke(world: World, bot: BotState, name: str, values: Mapping[str, An
             is_group = chat is not None and chat.get("type") != "private"
             chat_id = int(chat["id"]) if chat is not None else None
             world.flood.check(bot.id, name, chat_id, is_group)
-        result = await func(world, bot, params)
+        try:
+            result = await func(world, bot, params)
+        except (ValueError, TypeError) as exc:  # a parameter of the wrong shape deep inside
+            raise bad_request(f"can't parse parameters ({type(exc).__name__})") from None
     except ApiError as error:
         return error.payload()
     if isinstance(result, Described):

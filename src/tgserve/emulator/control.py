@@ -12,8 +12,10 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
 from tgserve.emulator import actions
+from tgserve.emulator.credentials import fresh_token, is_token
 from tgserve.emulator.state import JSON, BotState, Event, World
-from tgserve.emulator.tokens import fresh_token, is_token
+
+FILE_KINDS = ("photo", "document", "video", "animation", "audio", "voice", "sticker")
 
 
 def _world(request: Request) -> World:
@@ -65,6 +67,10 @@ async def state(request: Request) -> Response:
             "users": list(world.users.values()),
             "chats": list(world.chats.values()),
             "members": {str(k): v for k, v in world.members.items()},
+            "bot_status": [
+                {"bot_id": b, "chat_id": c, "status": m["status"]}
+                for (b, c), m in world.bot_status.items()
+            ],
             "conversations": conversations,
         }
     )
@@ -152,7 +158,9 @@ async def send_file(request: Request) -> Response:
             bot = _bot(world, form.get("bot_id"))
             user_id = int(str(form.get("user_id")))
             chat_id = int(str(form.get("chat_id") or user_id))
-            kind = "photo" if form.get("kind", "photo") == "photo" else "document"
+            kind = str(form.get("kind") or "photo")
+            if kind not in FILE_KINDS:
+                raise ValueError(f"kind is one of {', '.join(FILE_KINDS)}")
             caption = form.get("caption")
             message = actions.send_file(
                 world,
@@ -163,7 +171,7 @@ async def send_file(request: Request) -> Response:
                 kind=kind,
                 filename=upload.filename or "file",
                 caption=str(caption) if caption else None,
-                mime_type=upload.content_type or "application/octet-stream",
+                mime_type=upload.content_type or None,
             )
         except (LookupError, ValueError) as error:
             return _error(400, str(error))

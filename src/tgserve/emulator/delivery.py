@@ -7,26 +7,32 @@ import contextlib
 import json
 import logging
 import time
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
 import httpx
-from starlette.requests import Request
 
-from tgserve.emulator.state import BotState, PendingUpdate, Webhook, World
-from tgserve.emulator.tokens import redact
+from tgserve.emulator.errors import Dropped
+from tgserve.emulator.params import read_body
+from tgserve.emulator.state import JSON, BotState, PendingUpdate, Webhook, World
+from tgserve.redact import redact
 
 log = logging.getLogger("tgserve.emulator")
 MAX_DELAY = 60.0
 NOT_IN_REPLY = frozenset({"setwebhook", "deletewebhook", "close", "logout"})
 
+Invoker = Callable[[World, BotState, str, Mapping[str, Any]], Awaitable[JSON]]
+"""Runs one Bot API method (``api.invoke``): how a webhook's answer is executed."""
 
-class Delivery:
+
+class WebhookPusher:
     """Pushes one bot's pending updates to its webhook URL."""
 
-    def __init__(self, world: World, bot: BotState) -> None:
+    def __init__(self, world: World, bot: BotState, invoke: Invoker) -> None:
         self.world = world
         self.bot = bot
+        self.invoke = invoke
         self.client = httpx.AsyncClient(trust_env=False)
         self._wake = asyncio.Event()
         self._runner: asyncio.Task[None] | None = None
@@ -138,10 +144,8 @@ class Delivery:
         name = str(values.pop("method", "") or "")
         if not name or name.lower().startswith("get") or name.lower() in NOT_IN_REPLY:
             return
-        from tgserve.emulator.api import Dropped, invoke
-
         try:
-            answer = await invoke(self.world, self.bot, name, values)
+            answer = await self.invoke(self.world, self.bot, name, values)
         except Dropped:
             return
         if not answer.get("ok"):
@@ -163,23 +167,5 @@ async def _reply_params(response: httpx.Response) -> dict[str, Any]:
     if ctype.startswith("application/x-www-form-urlencoded"):
         return dict(parse_qsl(body.decode(errors="replace")))
     if ctype.startswith("multipart/form-data"):
-        from tgserve.emulator.api import read_params
-
-        sent = False
-
-        async def receive() -> dict[str, Any]:
-            nonlocal sent
-            if sent:
-                return {"type": "http.disconnect"}
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        scope = {
-            "type": "http",
-            "method": "POST",
-            "path": "/",
-            "query_string": b"",
-            "headers": [(b"content-type", header.encode())],
-        }
-        return await read_params(Request(scope, receive))
+        return await read_body(header, body)
     return {}

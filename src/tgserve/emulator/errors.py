@@ -27,6 +27,10 @@ class ApiError(Exception):
         return body
 
 
+class Dropped(Exception):
+    """The call's connection is to be closed without an answer (an injected fault)."""
+
+
 def bad_request(detail: str) -> ApiError:
     return ApiError(400, f"Bad Request: {detail}")
 
@@ -35,8 +39,11 @@ def unauthorized() -> ApiError:
     return ApiError(401, "Unauthorized")
 
 
-def not_found() -> ApiError:
-    return ApiError(404, "Not Found")
+def not_found(method: str | None = None) -> ApiError:
+    """Telegram's 404; for a method the emulator lacks, the description names it."""
+    if method is None:
+        return ApiError(404, "Not Found")
+    return ApiError(404, f"Not Found: method {method} is not emulated by tgserve's local Telegram")
 
 
 def conflict(detail: str) -> ApiError:

@@ -174,10 +174,11 @@ def apply_parse_mode(text: str, parse_mode: str | None) -> tuple[str, list[Entit
 
 _COMMAND = re.compile(r"/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?")
 _URL = re.compile(r"https?://[^\s]+")
+_MENTION = re.compile(r"(?<![\w@])@[A-Za-z][A-Za-z0-9_]{4,31}\b")
 
 
 def detect_entities(text: str) -> list[Entity]:
-    """The entities Telegram adds to a user's plain text: bot commands and URLs."""
+    """The entities Telegram adds to a user's plain text: bot commands, @mentions, URLs."""
     found: list[Entity] = []
     for match in _COMMAND.finditer(text):
         if match.start() == 0 or text[match.start() - 1].isspace():
@@ -188,6 +189,14 @@ def detect_entities(text: str) -> list[Entity]:
                     "length": utf16_len(match.group(0)),
                 }
             )
+    for match in _MENTION.finditer(text):
+        found.append(
+            {
+                "type": "mention",
+                "offset": utf16_len(text[: match.start()]),
+                "length": utf16_len(match.group(0)),
+            }
+        )
     for match in _URL.finditer(text):
         found.append(
             {

@@ -5,18 +5,28 @@ from __future__ import annotations
 import contextlib
 import secrets
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from tgserve.emulator.api import invoke
-from tgserve.emulator.runner import InLoopServer
+from tgserve.emulator.state import BotState, World
+from tgserve.inloop import InLoopServer
 
-if TYPE_CHECKING:
-    from tgserve.emulator.users import Emulator
+
+class Host(Protocol):
+    """What serving a bot needs of the emulator (emulator.Emulator)."""
+
+    world: World
+    token: str
+
+    @property
+    def api_url(self) -> str: ...
+
+    def bot(self, token: str | None = None) -> BotState: ...
 
 
 @contextlib.asynccontextmanager
 async def serve_bot(
-    emulator: Emulator,
+    emulator: Host,
     target: Any,
     *,
     bot: Any = None,

@@ -1,16 +1,15 @@
-"""Building and validating the messages bots send: text, markup, replies, media."""
+"""Building and validating the messages bots send: text, captions, markup, replies."""
 
 from __future__ import annotations
 
 import re
-import struct
 import time
 from typing import Any
 
-from tgserve.emulator.errors import bad_request
-from tgserve.emulator.formatting import apply_parse_mode, utf16_len
-from tgserve.emulator.params import Params, Upload
-from tgserve.emulator.state import JSON, BotState, Event, Message, StoredFile, World
+from tgserve.emulator.errors import ApiError, bad_request
+from tgserve.emulator.formatting import apply_parse_mode, detect_entities, utf16_len
+from tgserve.emulator.params import Params
+from tgserve.emulator.state import JSON, BotState, Event, Message, World
 
 _BUTTON_ACTIONS = (
     "callback_data",
@@ -33,6 +32,19 @@ def resolve_chat(world: World, p: Params, name: str = "chat_id") -> JSON:
     return chat
 
 
+def check_present(world: World, bot: BotState, chat: JSON) -> None:
+    """403 as Telegram's when the bot was removed from the group or blocked by the user."""
+    status = world.bot_status.get((bot.id, int(chat["id"])), {}).get("status")
+    if status not in ("kicked", "left"):
+        return
+    if chat["type"] == "private":
+        raise ApiError(403, "Forbidden: bot was blocked by the user")
+    kind = "supergroup chat" if chat["type"] == "supergroup" else "group chat"
+    if status == "kicked":
+        raise ApiError(403, f"Forbidden: bot was kicked from the {kind}")
+    raise ApiError(403, f"Forbidden: bot is not a member of the {kind}")
+
+
 def formatted(
     p: Params,
     field: str,
@@ -50,6 +62,8 @@ def formatted(
 
 def text_content(p: Params, field: str = "text") -> JSON:
     text, entities = formatted(p, field, "entities")
+    if not entities and "entities" not in p:
+        entities = detect_entities(text)  # Telegram finds URLs, @mentions, commands itself
     if not text.strip():
         raise bad_request("message text is empty")
     if utf16_len(text) > 4096:
@@ -115,8 +129,34 @@ def reply_target(world: World, bot: BotState, chat: JSON, p: Params) -> JSON | N
     return {k: v for k, v in found.raw.items() if k != "reply_to_message"}
 
 
+_USER_LINK = re.compile(r"^tg://user\?id=(\d+)$")
+
+
+def with_mentions(world: World, content: JSON) -> JSON:
+    """Links to ``tg://user?id=N`` become ``text_mention`` entities, as Telegram makes them."""
+    for field in ("entities", "caption_entities"):
+        entities = content.get(field)
+        if not isinstance(entities, list):
+            continue
+        changed = []
+        for entity in entities:
+            url = str(entity.get("url", "")) if isinstance(entity, dict) else ""
+            link = _USER_LINK.match(url)
+            if link is None or entity.get("type") != "text_link":
+                changed.append(entity)
+                continue
+            ident = int(link.group(1))
+            user = world.users.get(ident) or {"id": ident, "is_bot": False, "first_name": ""}
+            mention = {k: v for k, v in entity.items() if k != "url"}
+            changed.append({**mention, "type": "text_mention", "user": dict(user)})
+        content[field] = changed
+    return content
+
+
 def post(world: World, bot: BotState, chat: JSON, p: Params, content: JSON) -> Message:
     """Store a message the bot sends and report it; return it."""
+    content = with_mentions(world, content)
+    check_present(world, bot, chat)
     conv = world.conversation(bot.id, chat["id"])
     markup = check_markup(p.json("reply_markup"))
     raw: JSON = {
@@ -167,62 +207,16 @@ def edit(world: World, message: Message, raw: JSON, markup: JSON | None) -> Mess
     return message
 
 
-def image_size(data: bytes) -> tuple[int, int]:
-    """Width and height of a PNG, GIF or JPEG; (0, 0) when unknown."""
-    if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
-        width, height = struct.unpack(">II", data[16:24])
-        return int(width), int(height)
-    if data[:6] in (b"GIF87a", b"GIF89a") and len(data) >= 10:
-        width, height = struct.unpack("<HH", data[6:10])
-        return int(width), int(height)
-    i = 2
-    while data[:2] == b"\xff\xd8" and i + 9 < len(data):
-        if data[i] != 0xFF:
-            break
-        marker, length = data[i + 1], struct.unpack(">H", data[i + 2 : i + 4])[0]
-        if marker in (0xC0, 0xC1, 0xC2):
-            height, width = struct.unpack(">HH", data[i + 5 : i + 9])
-            return int(width), int(height)
-        i += 2 + int(length)
-    return 0, 0
-
-
-def upload(world: World, p: Params, field: str, kind: str) -> StoredFile:
-    """The file a bot passes in `field`: a new upload or a known file_id."""
-    value = p.raw(field)
-    if isinstance(value, str) and value.startswith("attach://"):
-        value = p.raw(value.removeprefix("attach://"))
-    if isinstance(value, Upload):
-        name = value.filename or f"{kind}.bin"
-        return world.store_file(value.data, kind, name, value.content_type)
-    if isinstance(value, str) and value in world.files:
-        return world.files[value]
-    if value is None or value == "":
-        raise bad_request(f"there is no {kind} in the request")
-    raise bad_request("wrong file identifier/HTTP URL specified")
-
-
-def photo_sizes(stored: StoredFile) -> list[JSON]:
-    width, height = image_size(stored.data)
-    return [
-        {
-            "file_id": stored.file_id,
-            "file_unique_id": stored.file_unique_id,
-            "file_size": len(stored.data),
-            "width": width,
-            "height": height,
-        }
-    ]
-
-
-def document(stored: StoredFile) -> JSON:
-    return {
-        "file_id": stored.file_id,
-        "file_unique_id": stored.file_unique_id,
-        "file_name": stored.file_name,
-        "mime_type": stored.mime_type,
-        "file_size": len(stored.data),
-    }
-
-
 COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
+
+
+def replace_content(
+    world: World, message: Message, p: Params, fields: tuple[str, ...], content: JSON
+) -> JSON:
+    """An edit: ``fields`` and the markup give way to ``content`` and the new markup."""
+    raw = {k: v for k, v in message.raw.items() if k not in (*fields, "reply_markup")}
+    raw.update(with_mentions(world, content))
+    markup = check_markup(p.json("reply_markup"))
+    if markup is not None:
+        raw["reply_markup"] = markup
+    return edit(world, message, raw, markup).raw

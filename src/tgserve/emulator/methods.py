@@ -1,42 +1,27 @@
-"""The Bot API methods the emulator implements, by lower-case name."""
+"""Core Bot API methods: the bot itself, updates, webhooks, text messages, commands, files."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 import time
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from tgserve.emulator.errors import bad_request, conflict
+from tgserve.emulator.media import document, photo_sizes, upload
 from tgserve.emulator.messages import (
     COMMAND_RE,
     caption_content,
-    check_markup,
-    document,
-    edit,
     find_own,
-    photo_sizes,
     post,
+    replace_content,
     resolve_chat,
     text_content,
-    upload,
 )
 from tgserve.emulator.params import Params
-from tgserve.emulator.state import JSON, BotState, Event, Message, Webhook, World
+from tgserve.emulator.registry import Described, method
+from tgserve.emulator.state import JSON, BotState, Event, Webhook, World
 
-
-@dataclasses.dataclass(frozen=True)
-class Described:
-    """A result with Telegram's `description` next to it (setWebhook, deleteWebhook)."""
-
-    result: Any
-    description: str
-
-
-Method = Callable[[World, BotState, Params], Awaitable[Any]]
-METHODS: dict[str, Method] = {}
 SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 CHAT_ACTIONS = frozenset(
     {
@@ -60,14 +45,6 @@ NO_WEBHOOK = (
 TERMINATED = (
     "terminated by other getUpdates request; make sure that only one bot instance is running"
 )
-
-
-def method(name: str) -> Callable[[Method], Method]:
-    def register(func: Method) -> Method:
-        METHODS[name.lower()] = func
-        return func
-
-    return register
 
 
 @method("getMe")
@@ -136,27 +113,16 @@ async def set_webhook(world: World, bot: BotState, p: Params) -> Any:
         bot.updates = [u for u in bot.updates if u.in_flight]
     new = Webhook(url, secret, max_connections, bot.allowed_updates)
     same = bot.webhook == new
-    bot.webhook = new
-    bot.signal.fire()
-    if bot.delivery is None:
-        from tgserve.emulator.delivery import Delivery
-
-        bot.delivery = Delivery(world, bot)
-        bot.delivery.start()
-    bot.delivery.wake()
+    world.start_webhook(bot, new)
     return Described(True, "Webhook is already set" if same else "Webhook was set")
 
 
 @method("deleteWebhook")
 async def delete_webhook(world: World, bot: BotState, p: Params) -> Any:
     had = bot.webhook is not None
-    bot.webhook = None
-    delivery, bot.delivery = bot.delivery, None
-    if delivery is not None:
-        await delivery.stop()
+    await world.stop_webhook(bot)
     if p.flag("drop_pending_updates"):
         bot.updates.clear()
-    bot.signal.fire()
     return Described(True, "Webhook was deleted" if had else "Webhook is already deleted")
 
 
@@ -205,30 +171,18 @@ async def edit_message_text(world: World, bot: BotState, p: Params) -> Any:
     message = find_own(world, bot, p, "edit")
     if "text" not in message.raw:
         raise bad_request("there is no text in the message to edit")
-    return _replace(world, message, p, ("text", "entities"), text_content(p))
+    return replace_content(world, message, p, ("text", "entities"), text_content(p))
 
 
 @method("editMessageCaption")
 async def edit_message_caption(world: World, bot: BotState, p: Params) -> Any:
     message = find_own(world, bot, p, "edit")
-    return _replace(world, message, p, ("caption", "caption_entities"), caption_content(p))
+    return replace_content(world, message, p, ("caption", "caption_entities"), caption_content(p))
 
 
 @method("editMessageReplyMarkup")
 async def edit_message_reply_markup(world: World, bot: BotState, p: Params) -> Any:
-    return _replace(world, find_own(world, bot, p, "edit"), p, (), {})
-
-
-def _replace(
-    world: World, message: Message, p: Params, fields: tuple[str, ...], content: JSON
-) -> JSON:
-    """An edit: ``fields`` and the markup give way to ``content`` and the new markup."""
-    raw = {k: v for k, v in message.raw.items() if k not in (*fields, "reply_markup")}
-    raw.update(content)
-    markup = check_markup(p.json("reply_markup"))
-    if markup is not None:
-        raw["reply_markup"] = markup
-    return edit(world, message, raw, markup).raw
+    return replace_content(world, find_own(world, bot, p, "edit"), p, (), {})
 
 
 @method("deleteMessage")
@@ -242,8 +196,10 @@ async def delete_message(world: World, bot: BotState, p: Params) -> Any:
 @method("answerCallbackQuery")
 async def answer_callback_query(world: World, bot: BotState, p: Params) -> Any:
     record = world.callbacks.get(p.text("callback_query_id") or "")
-    if record is None or record.bot_id != bot.id or record.answer is not None:
+    if record is None or record.bot_id != bot.id or record.kind != "callback_query":
         raise bad_request("query is too old and response timeout expired or query ID is invalid")
+    if record.answer is not None:
+        return True  # a second answer changes nothing (aiogram's scene example sends one)
     record.answer = {
         "text": p.text("text"),
         "show_alert": p.flag("show_alert"),

@@ -7,6 +7,11 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
+from starlette.requests import Request
+
 from tgserve.emulator.errors import bad_request
 
 
@@ -82,3 +87,55 @@ class Params:
         if text.lstrip("-").isdigit():
             return int(text)
         return text
+
+
+async def read_params(request: Request) -> dict[str, Any]:
+    """Parameters from the query string and a JSON, form or multipart body."""
+    values: dict[str, Any] = dict(request.query_params)
+    if request.method != "POST":
+        return values
+    ctype = request.headers.get("content-type", "").lower()
+    if ctype.startswith("application/json"):
+        body = await request.body()
+        if body.strip():
+            try:
+                data = json.loads(body)
+            except ValueError:
+                raise bad_request("can't parse JSON object") from None
+            if not isinstance(data, dict):
+                raise bad_request("can't parse JSON object")
+            values.update(data)
+    elif ctype.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        try:
+            async with request.form(max_files=50, max_fields=1000) as form:
+                for key, value in form.multi_items():
+                    if isinstance(value, UploadFile):
+                        data = await value.read()
+                        ctype_part = value.content_type or "application/octet-stream"
+                        values[key] = Upload(value.filename or key, ctype_part, data)
+                    else:
+                        values[key] = value
+        except (MultiPartException, HTTPException):
+            raise bad_request("can't parse the request body") from None
+    return values
+
+
+async def read_body(content_type: str, body: bytes) -> dict[str, Any]:
+    """Parameters of a body held in memory (a webhook's answer), as :func:`read_params`."""
+    sent = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/",
+        "query_string": b"",
+        "headers": [(b"content-type", content_type.encode("latin-1", "replace"))],
+    }
+    return await read_params(Request(scope, receive))

@@ -9,17 +9,21 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from tgserve.emulator.api import Dropped, invoke, read_params, status_of
+from tgserve.emulator.api import invoke, status_of
 from tgserve.emulator.control import routes as control_routes
-from tgserve.emulator.errors import ApiError, unauthorized
-from tgserve.emulator.state import World
-from tgserve.emulator.tokens import is_token, redact
+from tgserve.emulator.control_actions import routes as action_routes
+from tgserve.emulator.credentials import is_token
+from tgserve.emulator.delivery import WebhookPusher
+from tgserve.emulator.errors import ApiError, Dropped, unauthorized
+from tgserve.emulator.params import read_params
+from tgserve.emulator.state import BotState, World
+from tgserve.redact import redact
 
 log = logging.getLogger("tgserve.emulator.access")
-_STATIC = {"chat.js": "text/javascript", "chat.css": "text/css"}
 
 
 class DroppedResponse(Response):
@@ -82,13 +86,6 @@ async def page(request: Request) -> Response:
     return Response(_asset("chat.html"), media_type="text/html", headers=headers)
 
 
-async def static(request: Request) -> Response:
-    name = request.path_params["name"]
-    if name not in _STATIC:
-        return Response("Not Found", 404)
-    return Response(_asset(name), media_type=_STATIC[name])
-
-
 class AccessLog:
     """Logs each request with bot tokens redacted (use instead of uvicorn's access log)."""
 
@@ -119,15 +116,21 @@ async def not_found(request: Request, exc: Exception) -> Response:
     return JSONResponse({"ok": False, "error_code": 404, "description": "Not Found"}, 404)
 
 
+def _pusher(world: World, bot: BotState) -> WebhookPusher:
+    return WebhookPusher(world, bot, invoke)
+
+
 def create_app(world: World) -> Any:
-    """The emulator as an ASGI app around `world`."""
+    """The emulator as an ASGI app around `world` (which then delivers webhooks)."""
+    world.pusher_factory = _pusher
     routes = [
         Route("/favicon.ico", favicon),
         Route("/bot{token}/{method}", bot_api, methods=["GET", "POST"]),
         Route("/file/bot{token}/{path:path}", download),
         *control_routes(),
+        *action_routes(),
         Route("/", page),
-        Route("/static/{name}", static),
+        Mount("/static", StaticFiles(packages=[("tgserve.emulator", "static")]), name="static"),
     ]
     app = Starlette(routes=routes, exception_handlers={404: not_found})
     app.state.world = world

@@ -7,15 +7,12 @@ import itertools
 import secrets
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from tgserve.emulator.credentials import bot_id as token_bot_id
 from tgserve.emulator.faults import Faults
 from tgserve.emulator.flood import Flood
-from tgserve.emulator.signal import Signal
-from tgserve.emulator.tokens import bot_id as token_bot_id
-
-if TYPE_CHECKING:
-    from tgserve.emulator.delivery import Delivery
+from tgserve.emulator.wakeup import Wakeup
 
 JSON = dict[str, Any]
 DEFAULT_UPDATES = frozenset(
@@ -37,6 +34,16 @@ DEFAULT_UPDATES = frozenset(
 )
 
 
+class Pusher(Protocol):
+    """What the world needs of a bot's webhook delivery (delivery.WebhookPusher)."""
+
+    def start(self) -> None: ...
+
+    def wake(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
 @dataclasses.dataclass(eq=False)
 class Message:
     """One message in a chat, as the Bot API shows it (`raw`), kept current on edits."""
@@ -48,6 +55,7 @@ class Message:
     from_bot: bool = False
     deleted: bool = False
     edits: int = 0
+    reactions: dict[str, list[JSON]] = dataclasses.field(default_factory=dict)
 
     @property
     def id(self) -> int:
@@ -84,6 +92,7 @@ class Message:
             "from_bot": self.from_bot,
             "deleted": self.deleted,
             "edits": self.edits,
+            "reactions": self.reactions,
         }
 
     def __repr__(self) -> str:
@@ -117,8 +126,9 @@ class Conversation:
     chat_id: int
     messages: dict[int, Message] = dataclasses.field(default_factory=dict)
     events: list[Event] = dataclasses.field(default_factory=list)
-    signal: Signal = dataclasses.field(default_factory=Signal)
+    signal: Wakeup = dataclasses.field(default_factory=Wakeup)
     next_id: int = 1
+    pinned: list[int] = dataclasses.field(default_factory=list)
 
     def allocate_id(self) -> int:
         value = self.next_id
@@ -155,12 +165,40 @@ class Webhook:
 
 @dataclasses.dataclass(eq=False)
 class CallbackRecord:
+    """A query a user makes and the bot answers: callback, inline, shipping, pre-checkout."""
+
     id: str
     bot_id: int
     chat_id: int
     user_id: int
     answer: JSON | None = None
-    signal: Signal = dataclasses.field(default_factory=Signal)
+    signal: Wakeup = dataclasses.field(default_factory=Wakeup)
+    kind: str = "callback_query"
+    payload: JSON = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(eq=False)
+class PollRecord:
+    """A poll in a chat, its votes by user id, and the message that carries it."""
+
+    poll: JSON
+    bot_id: int
+    chat_id: int
+    message_id: int
+    votes: dict[int, list[int]] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(eq=False)
+class Charge:
+    """A paid invoice (Telegram Stars or another currency) and whether it was refunded."""
+
+    id: str
+    bot_id: int
+    user_id: int
+    currency: str
+    total_amount: int
+    payload: str
+    refunded: bool = False
 
 
 class BotState:
@@ -178,9 +216,11 @@ class BotState:
         self.last_error_date: int | None = None
         self.last_error_message: str | None = None
         self.commands: dict[str, list[JSON]] = {}
-        self.signal = Signal()
-        self.delivery: Delivery | None = None
+        self.signal = Wakeup()
+        self.delivery: Pusher | None = None
         self.poll_generation = 0
+        self.profile: dict[str, str] = {}  # name, description, short_description by language
+        self.menu_buttons: dict[int | None, JSON] = {}  # None: the default
 
     def user(self) -> JSON:
         return {
@@ -195,7 +235,7 @@ class BotState:
             **self.user(),
             "can_join_groups": True,
             "can_read_all_group_messages": False,
-            "supports_inline_queries": False,
+            "supports_inline_queries": True,  # inline mode is emulated for every bot
             "can_connect_to_business": False,
             "has_main_web_app": False,
         }
@@ -217,16 +257,24 @@ class World:
         self.webhook_timeout = 60.0
         self.max_update_age = 24 * 3600.0
         self.closed = False
-        self.signal = Signal()
+        self.signal = Wakeup()
         self.users: dict[int, JSON] = {}
         self.chats: dict[int, JSON] = {}
         self.members: dict[int, list[int]] = {}
         self.conversations: dict[tuple[int, int], Conversation] = {}
         self.files: dict[str, StoredFile] = {}
         self.callbacks: dict[str, CallbackRecord] = {}
+        self.polls: dict[str, PollRecord] = {}
+        self.charges: dict[str, Charge] = {}
+        self.invoices: dict[tuple[int, int, int], JSON] = {}  # (bot, chat, message) -> params
+        self.bot_status: dict[tuple[int, int], JSON] = {}  # (bot, chat) -> ChatMember
+        self.member_status: dict[tuple[int, int], JSON] = {}  # (chat, user) -> ChatMember
+        self.invite_links: dict[str, JSON] = {}  # link -> (chat_id, ChatInviteLink)
+        self.join_requests: dict[tuple[int, int], JSON] = {}  # (chat, user) -> request
         self.faults = Faults()
         self.flood = Flood(enabled=flood)
         self.listeners: list[Callable[[Event], None]] = []
+        self.pusher_factory: Callable[[World, BotState], Pusher] | None = None
         self._user_ids = itertools.count(100_001)
         self._group_ids = itertools.count(1_000_000_001)
         self._file_seq = itertools.count(1)
@@ -253,9 +301,17 @@ class World:
 
     # users and chats
     def add_user(
-        self, first_name: str, username: str | None = None, last_name: str | None = None
+        self,
+        first_name: str,
+        username: str | None = None,
+        last_name: str | None = None,
+        *,
+        user_id: int | None = None,
     ) -> JSON:
-        ident = next(self._user_ids)
+        """A new user (and their private chat); `user_id` picks the id (else the next one)."""
+        ident = user_id if user_id is not None else next(self._user_ids)
+        if ident in self.users or ident <= 0:
+            raise ValueError(f"user id {ident} is taken or not positive")
         user: JSON = {
             "id": ident,
             "is_bot": False,
@@ -291,6 +347,12 @@ class World:
                 (c for c in self.chats.values() if str(c.get("username", "")).lower() == name), None
             )
         return self.chats.get(chat_id)
+
+    def user(self, user_id: int) -> JSON:
+        found = self.users.get(user_id)
+        if found is None:
+            raise LookupError(f"unknown user {user_id}")
+        return found
 
     def conversation(self, bot_id: int, chat_id: int) -> Conversation:
         key = (bot_id, chat_id)
@@ -338,6 +400,26 @@ class World:
 
     def file_by_path(self, path: str) -> StoredFile | None:
         return next((f for f in self.files.values() if f.file_path == path), None)
+
+    # webhooks
+    def start_webhook(self, bot: BotState, hook: Webhook) -> None:
+        """Set `bot`'s webhook and make sure a pusher delivers to it."""
+        bot.webhook = hook
+        bot.signal.fire()
+        if bot.delivery is None:
+            if self.pusher_factory is None:
+                raise RuntimeError("no webhook delivery: serve the world with create_app()")
+            bot.delivery = self.pusher_factory(self, bot)
+            bot.delivery.start()
+        bot.delivery.wake()
+
+    async def stop_webhook(self, bot: BotState) -> None:
+        """Remove `bot`'s webhook and stop its pusher (queued updates stay)."""
+        bot.webhook = None
+        delivery, bot.delivery = bot.delivery, None
+        if delivery is not None:
+            await delivery.stop()
+        bot.signal.fire()
 
     async def aclose(self) -> None:
         """Stop deliveries and wake every waiter (long polls, event streams)."""

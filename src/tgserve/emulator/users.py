@@ -1,23 +1,22 @@
-"""The Python test API: `async with Emulator() as tg:`, users, groups and button presses."""
+"""Simulated people in the Python test API: users and groups, and everything they do."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
-from collections.abc import Iterable
-from types import TracebackType
-from typing import Any
+from typing import Any, Protocol
 
-from tgserve.emulator import actions
+from tgserve.emulator import actions, inline, membership, payments, polls
 from tgserve.emulator.chatview import ChatView
-from tgserve.emulator.faults import Faults
-from tgserve.emulator.flood import Flood
-from tgserve.emulator.local import serve_bot
-from tgserve.emulator.runner import InLoopServer
-from tgserve.emulator.server import create_app
 from tgserve.emulator.state import JSON, BotState, CallbackRecord, Message, World
-from tgserve.emulator.tokens import fresh_token
+
+
+class Host(Protocol):
+    """What users need of the emulator that hosts them (emulator.Emulator)."""
+
+    world: World
+
+    def bot(self, token: str | None = None) -> BotState: ...
 
 
 class CallbackQuery:
@@ -44,7 +43,7 @@ class CallbackQuery:
 class Group:
     """A group chat; `group.chat` is its view with the emulator's bot."""
 
-    def __init__(self, emulator: Emulator, info: JSON) -> None:
+    def __init__(self, emulator: Host, info: JSON) -> None:
         self.emulator = emulator
         self.info = info
         self.id = int(info["id"])
@@ -54,11 +53,20 @@ class Group:
     def chat_with(self, token: str) -> ChatView:
         return ChatView(self.emulator.world, self.emulator.bot(token).id, self.id)
 
+    async def add_bot(self, by: User, *, admin: bool = False, bot: str | None = None) -> JSON:
+        """`by` adds the bot (as administrator with `admin`): ``my_chat_member``."""
+        status = "administrator" if admin else "member"
+        return await by._bot_status(self.id, status, bot)
+
+    async def remove_bot(self, by: User, *, bot: str | None = None) -> JSON:
+        """`by` removes the bot from the group: ``my_chat_member`` with status kicked."""
+        return await by._bot_status(self.id, "kicked", bot)
+
 
 class User:
     """A simulated Telegram user; `user.chat` is their private chat with the bot."""
 
-    def __init__(self, emulator: Emulator, info: JSON) -> None:
+    def __init__(self, emulator: Host, info: JSON) -> None:
         self.emulator = emulator
         self.info = info
         self.id = int(info["id"])
@@ -95,12 +103,8 @@ class User:
         chat: Group | None = None,
         bot: str | None = None,
     ) -> Message:
-        state, chat_id = self._where(chat, bot)
-        message = actions.send_file(
-            self.emulator.world, state, self.id, chat_id, data, caption=caption
-        )
-        await asyncio.sleep(0)
-        return message
+        """Send a photo (PNG, JPEG, GIF or WebP: the type comes from the data)."""
+        return await self.send_file(data, "photo", caption=caption, chat=chat, bot=bot)
 
     async def send_document(
         self,
@@ -108,10 +112,27 @@ class User:
         filename: str,
         caption: str | None = None,
         *,
-        mime_type: str = "application/octet-stream",
+        mime_type: str | None = None,
         chat: Group | None = None,
         bot: str | None = None,
     ) -> Message:
+        """Send a file as a document (its type guessed from the data when not given)."""
+        return await self.send_file(
+            data, "document", filename, caption, mime_type=mime_type, chat=chat, bot=bot
+        )
+
+    async def send_file(
+        self,
+        data: bytes,
+        kind: str,
+        filename: str | None = None,
+        caption: str | None = None,
+        *,
+        mime_type: str | None = None,
+        chat: Group | None = None,
+        bot: str | None = None,
+    ) -> Message:
+        """Send `data` as `kind`: photo, document, video, animation, audio, voice, sticker."""
         state, chat_id = self._where(chat, bot)
         message = actions.send_file(
             self.emulator.world,
@@ -119,13 +140,192 @@ class User:
             self.id,
             chat_id,
             data,
-            kind="document",
+            kind=kind,
             filename=filename,
             mime_type=mime_type,
             caption=caption,
         )
+        return await _settled(message)
+
+    async def send_location(
+        self,
+        latitude: float,
+        longitude: float,
+        *,
+        chat: Group | None = None,
+        bot: str | None = None,
+    ) -> Message:
+        state, chat_id = self._where(chat, bot)
+        world = self.emulator.world
+        return await _settled(
+            actions.send_location(world, state, self.id, chat_id, latitude, longitude)
+        )
+
+    async def send_venue(
+        self,
+        latitude: float,
+        longitude: float,
+        title: str,
+        address: str,
+        *,
+        chat: Group | None = None,
+        bot: str | None = None,
+    ) -> Message:
+        state, chat_id = self._where(chat, bot)
+        world = self.emulator.world
+        return await _settled(
+            actions.send_venue(world, state, self.id, chat_id, latitude, longitude, title, address)
+        )
+
+    async def send_contact(
+        self,
+        phone_number: str,
+        first_name: str,
+        last_name: str | None = None,
+        *,
+        user_id: int | None = None,
+        chat: Group | None = None,
+        bot: str | None = None,
+    ) -> Message:
+        """Share a contact (`user_id`: the contact's Telegram user, e.g. one's own)."""
+        state, chat_id = self._where(chat, bot)
+        message = actions.send_contact(
+            self.emulator.world,
+            state,
+            self.id,
+            chat_id,
+            phone_number,
+            first_name,
+            last_name,
+            user_id,
+        )
+        return await _settled(message)
+
+    async def send_dice(
+        self, emoji: str = "🎲", *, chat: Group | None = None, bot: str | None = None
+    ) -> Message:
+        state, chat_id = self._where(chat, bot)
+        return await _settled(
+            actions.send_dice(self.emulator.world, state, self.id, chat_id, emoji)
+        )
+
+    async def send_poll(
+        self,
+        question: str,
+        options: list[str],
+        *,
+        chat: Group | None = None,
+        bot: str | None = None,
+        **settings: Any,
+    ) -> Message:
+        """Send a poll of one's own; `settings`: kind, anonymous, multiple, correct."""
+        state, chat_id = self._where(chat, bot)
+        world = self.emulator.world
+        return await _settled(
+            polls.user_poll(world, state, self.id, chat_id, question, options, **settings)
+        )
+
+    async def vote(self, message: Message, *options: int | str) -> JSON:
+        """Vote in the poll in `message` by option index or text (none: retract)."""
+        poll = message.raw.get("poll") or {}
+        texts = [o["text"] for o in poll.get("options", [])]
+        chosen = [o if isinstance(o, int) else _index(texts, o) for o in options]
+        answer = polls.vote(self.emulator.world, self.id, message, chosen)
         await asyncio.sleep(0)
-        return message
+        return answer
+
+    async def edit(self, message: Message, text: str) -> Message:
+        """Edit one's own text message; the bot gets an ``edited_message``."""
+        state = self._bot_of(message)
+        return await _settled(actions.edit_text(self.emulator.world, state, self.id, message, text))
+
+    async def react(self, message: Message, *emoji: str) -> JSON | None:
+        """Set one's reactions on `message` (none: remove them): a ``message_reaction``."""
+        state = self._bot_of(message)
+        update = actions.react(self.emulator.world, state, self.id, message, list(emoji))
+        await asyncio.sleep(0)
+        return update
+
+    async def inline(self, query: str, *, bot: str | None = None) -> InlineQuery:
+        """Type ``@bot query``; `await q.results()` gives the bot's answer."""
+        state = self.emulator.bot(bot)
+        record = inline.inline_query(self.emulator.world, state, self.id, query)
+        await asyncio.sleep(0)
+        return InlineQuery(self, state, record)
+
+    async def pay(
+        self,
+        invoice: Message,
+        *,
+        tip: int = 0,
+        shipping_address: JSON | None = None,
+        order_info: JSON | None = None,
+    ) -> Message:
+        """Pay the invoice in `invoice`: the bot's checkout runs; returns the
+        ``successful_payment`` message. Raises PaymentRefused when the bot refuses."""
+        state = self._bot_of(invoice)
+        return await payments.pay(
+            self.emulator.world,
+            state,
+            self.id,
+            invoice,
+            tip=tip,
+            shipping_address=shipping_address,
+            order_info=order_info,
+        )
+
+    async def send_web_app_data(
+        self, data: str, button_text: str = "Open", *, bot: str | None = None
+    ) -> Message:
+        """A Web App opened from a keyboard button sends `data` to the bot."""
+        state = self.emulator.bot(bot)
+        world = self.emulator.world
+        return await _settled(actions.send_web_app_data(world, state, self.id, data, button_text))
+
+    def open_web_app(self, *, bot: str | None = None) -> str:
+        """Open the bot's Web App; returns the ``query_id`` the bot answers with
+        answerWebAppQuery."""
+        return inline.open_web_app(self.emulator.world, self.emulator.bot(bot), self.id).id
+
+    async def block(self, *, bot: str | None = None) -> JSON:
+        """Block the bot (its ``my_chat_member`` says kicked); `unblock` undoes it."""
+        return await self._bot_status(self.id, "kicked", bot)
+
+    async def unblock(self, *, bot: str | None = None) -> JSON:
+        return await self._bot_status(self.id, "member", bot)
+
+    async def join(self, group: Group, *, bot: str | None = None) -> JSON:
+        """Join `group`: ``chat_member`` (to an admin bot) and a ``new_chat_members`` message."""
+        state = self.emulator.bot(bot)
+        update = membership.join(self.emulator.world, state, group.id, self.id)
+        await asyncio.sleep(0)
+        return update
+
+    async def leave(self, group: Group, *, bot: str | None = None) -> JSON:
+        state = self.emulator.bot(bot)
+        update = membership.leave(self.emulator.world, state, group.id, self.id)
+        await asyncio.sleep(0)
+        return update
+
+    async def open_invite_link(self, link: str, *, bot: str | None = None) -> JSON:
+        """Open an invite link: join at once, or send a ``chat_join_request``."""
+        state = self.emulator.bot(bot)
+        found = membership.use_invite_link(self.emulator.world, state, link, self.id)
+        await asyncio.sleep(0)
+        return found
+
+    async def _bot_status(self, chat_id: int, status: str, bot: str | None) -> JSON:
+        state = self.emulator.bot(bot)
+        world = self.emulator.world
+        update = membership.set_bot_status(world, state, chat_id, self.id, status)
+        await asyncio.sleep(0)
+        return update
+
+    def _bot_of(self, message: Message) -> BotState:
+        state = self.emulator.world.bot_by_id(message.bot_id)
+        if state is None:
+            raise LookupError("the message's bot is gone")
+        return state
 
     async def press(self, message: Message, button: str) -> CallbackQuery:
         """Press the inline button with text (or callback_data) `button` under `message`."""
@@ -138,96 +338,43 @@ class User:
         return CallbackQuery(record)
 
 
-class Emulator:
-    """A local Telegram Bot API server on 127.0.0.1, with simulated users.
+class InlineQuery:
+    """An inline query a user typed; `await results()`, then `await choose(result_id)`."""
 
-    `async with Emulator(time_scale=0.01) as tg:` starts it on the running loop;
-    point a bot at `tg.api_url` with `tg.token`.
-    """
+    def __init__(self, user: User, bot: BotState, record: CallbackRecord) -> None:
+        self.user = user
+        self.bot = bot
+        self._record = record
+        self.id = record.id
 
-    def __init__(
-        self,
-        *,
-        tokens: Iterable[str] | None = None,
-        time_scale: float = 1.0,
-        flood: bool = False,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        webhook_timeout: float = 60.0,
-    ) -> None:
-        fixed = list(tokens) if tokens is not None else None
-        self.world = World(tokens=fixed, time_scale=time_scale, flood=flood)
-        self.world.webhook_timeout = webhook_timeout
-        self.token = fixed[0] if fixed else fresh_token()
-        self.world.add_bot(self.token, "Test Bot", "test_bot")
-        self.app = create_app(self.world)
-        self._server = InLoopServer(self.app, host, port)
+    async def answered(self, timeout: float = 5.0) -> JSON:
+        """The bot's answerInlineQuery (results, cache_time, next_offset, button)."""
+        deadline = time.monotonic() + timeout
+        while self._record.answer is None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"the bot did not answer inline query {self.id}")
+            await self._record.signal.wait(remaining)
+        return self._record.answer
 
-    @property
-    def url(self) -> str:
-        """The root URL: the browser chat."""
-        return self._server.url
+    async def results(self, timeout: float = 5.0) -> list[JSON]:
+        return list((await self.answered(timeout))["results"])
 
-    @property
-    def api_url(self) -> str:
-        """Base URL of the Bot API (`{api_url}/bot<token>/<method>`)."""
-        return self.url
+    async def choose(self, result_id: str) -> Message:
+        """Pick a result: its message appears in the user's chat (``via_bot``) and the bot
+        gets ``chosen_inline_result``."""
+        await self.answered()
+        world = self.user.emulator.world
+        message = inline.choose(world, self.bot, self.user.id, self._record, result_id)
+        return await _settled(message)
 
-    @property
-    def faults(self) -> Faults:
-        return self.world.faults
 
-    @property
-    def flood(self) -> Flood:
-        return self.world.flood
+def _index(texts: list[str], option: str) -> int:
+    if option not in texts:
+        raise LookupError(f"no poll option {option!r}; options: {texts}")
+    return texts.index(option)
 
-    def bot(self, token: str | None = None) -> BotState:
-        state = self.world.bots.get(token or self.token)
-        if state is None:
-            raise LookupError("unknown bot token")
-        return state
 
-    def add_bot(self, first_name: str = "Other Bot", username: str | None = None) -> str:
-        """Register another bot; returns its token."""
-        token = fresh_token()
-        self.world.add_bot(token, first_name, username)
-        return token
-
-    def user(self, first_name: str, username: str | None = None) -> User:
-        return User(self, self.world.add_user(first_name.capitalize(), username or first_name))
-
-    def group(self, title: str, members: Iterable[User]) -> Group:
-        return Group(self, self.world.add_group(title, [m.id for m in members]))
-
-    def serve(
-        self, target: Any, *, bot: Any = None, **options: Any
-    ) -> contextlib.AbstractAsyncContextManager[InLoopServer]:
-        """`async with tg.serve(handle):` runs the bot under tgserve.asgi on this emulator."""
-        return serve_bot(self, target, bot=bot, **options)
-
-    async def start(self) -> None:
-        """Serve on the running loop (port 0: an unused port)."""
-        await self._server.start()
-
-    async def stop(self) -> None:
-        """Stop deliveries and long polls, then the server."""
-        await self.world.aclose()
-        await self._server.stop()
-
-    async def __aenter__(self) -> Emulator:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
-
-    def __repr__(self) -> str:
-        return f"<Emulator {self.url} bots={len(self.world.bots)}>"
-
-    def __getstate__(self) -> Any:
-        raise TypeError("an Emulator cannot be pickled")
+async def _settled(message: Message) -> Message:
+    await asyncio.sleep(0)
+    return message

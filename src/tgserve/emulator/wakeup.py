@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 
 
-class Signal:
+class Wakeup:
     """Each `fire()` wakes every current `wait()`."""
 
     def __init__(self) -> None:
