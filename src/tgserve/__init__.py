@@ -26,8 +26,9 @@ if TYPE_CHECKING:
 
 __version__ = "0.1.0"
 
-# Mask token-shaped values in every log record from now on, including those PTB and
-# aiogram write while a bot is built, before any tgserve runtime exists.
+# Mask token-shaped values in every log record from now on. This one side effect stays at
+# import: PTB logs its token at DEBUG while an Application is built, and the import is the
+# only tgserve code that runs before that (docs/architecture.md, "Logging").
 _redact.install()
 
 _EXPORTS: dict[str, str] = {
