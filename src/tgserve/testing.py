@@ -19,6 +19,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
+__all__ = ["BotAPIStub", "Call", "serve"]
+
 Scope = MutableMapping[str, Any]
 ASGI = Callable[
     [Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]
