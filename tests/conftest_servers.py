@@ -175,7 +175,11 @@ def redis_cluster(nodes: int = 3) -> Iterator[str]:
     cli = shutil.which("redis-cli")
     if not os.path.exists(REDIS_BIN) or cli is None:
         missing("redis-server and redis-cli")
-    ports = [free_port() for _ in range(nodes)]
+    ports: list[int] = []
+    while len(ports) < nodes:  # each node also listens on its port + 10000 (the cluster bus)
+        port = free_port()
+        if port + 10000 < 65536 and port not in ports:
+            ports.append(port)
     procs: list[subprocess.Popen[bytes]] = []
     with tempfile.TemporaryDirectory() as tmp:
         try:
