@@ -166,3 +166,80 @@ def redis_url() -> Iterator[str]:
 def postgres_url() -> Iterator[str]:
     with postgres_server() as url:
         yield url
+
+
+@contextlib.contextmanager
+def redis_cluster(nodes: int = 3) -> Iterator[str]:
+    """``redis://127.0.0.1:PORT/0`` of one node of a fresh Redis Cluster of ``nodes``
+    masters on loopback (no replicas), once every slot is served."""
+    cli = shutil.which("redis-cli")
+    if not os.path.exists(REDIS_BIN) or cli is None:
+        missing("redis-server and redis-cli")
+    ports: list[int] = []
+    while len(ports) < nodes:  # each node also listens on its port + 10000 (the cluster bus)
+        port = free_port()
+        if port + 10000 < 65536 and port not in ports:
+            ports.append(port)
+    procs: list[subprocess.Popen[bytes]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            for port in ports:
+                base = [REDIS_BIN, "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
+                procs.append(
+                    subprocess.Popen(
+                        [
+                            *base,
+                            "--appendonly",
+                            "no",
+                            "--dir",
+                            tmp,
+                            "--cluster-enabled",
+                            "yes",
+                            "--cluster-config-file",
+                            f"nodes-{port}.conf",
+                        ],
+                        stdout=subprocess.DEVNULL,
+                        stderr=subprocess.DEVNULL,
+                    )
+                )
+            for port, proc in zip(ports, procs, strict=True):
+                wait_port(port, proc)
+            subprocess.run(
+                [
+                    cli,
+                    "--cluster",
+                    "create",
+                    *(f"127.0.0.1:{p}" for p in ports),
+                    "--cluster-replicas",
+                    "0",
+                    "--cluster-yes",
+                ],
+                check=True,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                timeout=30,
+            )
+            deadline = time.monotonic() + 20
+            while True:
+                info = subprocess.run(
+                    [cli, "-p", str(ports[0]), "cluster", "info"],
+                    capture_output=True,
+                    text=True,
+                    timeout=5,
+                    check=False,
+                ).stdout
+                if "cluster_state:ok" in info:
+                    break
+                if time.monotonic() > deadline:
+                    raise TimeoutError("the Redis Cluster did not reach cluster_state:ok")
+                time.sleep(0.1)
+            yield f"redis://127.0.0.1:{ports[0]}/0"
+        finally:
+            for proc in procs:
+                stop(proc)
+
+
+@pytest.fixture(scope="session")
+def redis_cluster_url() -> Iterator[str]:
+    with redis_cluster() as url:
+        yield url

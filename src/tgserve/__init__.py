@@ -1,46 +1,60 @@
 """tgserve: run any async Telegram bot behind a webhook on any host, with one event loop.
 
 Names are imported on first use, so that ``import tgserve`` on a cold Lambda loads only
-what the chosen host needs.
+what the chosen host needs. ``__all__`` is the public surface; other modules are internal
+and may change (test helpers live in :mod:`tgserve.testing`, the local Telegram in
+:mod:`tgserve.emulator`).
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+import importlib as _importlib
+from typing import TYPE_CHECKING as _TYPE_CHECKING
+from typing import Any as _Any
 
 from tgserve import redact as _redact
 
-if TYPE_CHECKING:
+if _TYPE_CHECKING:
     from tgserve.botapi import BotAPI, NetworkError, TelegramError
+    from tgserve.bots.base import BotAdapter, Target
+    from tgserve.bots.ptb_request import AiohttpRequest
     from tgserve.config import Config, ConfigError
     from tgserve.gate import Request, Response
     from tgserve.hosts.asgi import asgi
     from tgserve.hosts.aws_lambda import aws_lambda
     from tgserve.hosts.gcf import gcf
-    from tgserve.hosts.polling import poll
+    from tgserve.hosts.polling import PollingError, poll
     from tgserve.hosts.wsgi import wsgi
     from tgserve.hosts.yandex import yandex
+    from tgserve.logs import configure_logging
     from tgserve.multibot import spec
+    from tgserve.queueing import current_delivery
     from tgserve.runtime import Runtime
 
 __version__ = "0.1.0"
 
-# Mask token-shaped values in every log record from now on, including those PTB and
-# aiogram write while a bot is built, before any tgserve runtime exists.
+# Mask token-shaped values in every log record from now on. This one side effect stays at
+# import: PTB logs its token at DEBUG while an Application is built, and the import is the
+# only tgserve code that runs before that (docs/architecture.md, "Logging").
 _redact.install()
 
 _EXPORTS: dict[str, str] = {
+    "AiohttpRequest": "tgserve.bots.ptb_request",
     "BotAPI": "tgserve.botapi",
+    "BotAdapter": "tgserve.bots.base",
     "Config": "tgserve.config",
     "ConfigError": "tgserve.config",
     "NetworkError": "tgserve.botapi",
+    "PollingError": "tgserve.hosts.polling",
     "Request": "tgserve.gate",
     "Response": "tgserve.gate",
     "Runtime": "tgserve.runtime",
+    "Target": "tgserve.bots.base",
     "TelegramError": "tgserve.botapi",
     "asgi": "tgserve.hosts.asgi",
     "aws_lambda": "tgserve.hosts.aws_lambda",
+    "configure_logging": "tgserve.logs",
+    "current_delivery": "tgserve.queueing",
     "gcf": "tgserve.hosts.gcf",
     "poll": "tgserve.hosts.polling",
     "spec": "tgserve.multibot",
@@ -49,16 +63,22 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = [
+    "AiohttpRequest",
     "BotAPI",
+    "BotAdapter",
     "Config",
     "ConfigError",
     "NetworkError",
+    "PollingError",
     "Request",
     "Response",
     "Runtime",
+    "Target",
     "TelegramError",
     "asgi",
     "aws_lambda",
+    "configure_logging",
+    "current_delivery",
     "gcf",
     "poll",
     "spec",
@@ -67,11 +87,11 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'tgserve' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
+    value = getattr(_importlib.import_module(module), name)
     globals()[name] = value
     return value
 

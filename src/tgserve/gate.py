@@ -172,6 +172,12 @@ def parse_update(body: bytes) -> Update | Response:
         data = json.loads(body)
     except (ValueError, RecursionError):
         return error(400, "body is not valid JSON")
+    return check_update(data)
+
+
+def check_update(data: Any) -> Update | Response:
+    """An :class:`Update`, or a 400 saying why ``data`` (a webhook's parsed body, or one
+    item of a getUpdates answer) is not one."""
     if not isinstance(data, dict):
         return error(400, "body is not a JSON object")
     update_id = data.get("update_id")

@@ -2,8 +2,11 @@
 
 tgserve only ever logs through :mod:`logging`; nothing here runs unless the CLI or the
 user calls :func:`configure_logging`. Fields that apply to one update travel as record
-attributes (``log.info(..., extra={"update_id": 1})``) or, for a whole block of code,
-through :func:`bind` (the Lambda host binds ``aws_request_id`` and ``cold_start``).
+attributes (``log.info(..., extra={"update_id": 1})``); for a whole block of code, through
+:func:`bind` (this task or thread; read by tgserve's formatters) or :func:`stamp` (every
+record the process makes meanwhile, as attributes any handler sees: the Lambda host stamps
+``aws_request_id`` and ``cold_start``, since one invocation runs at a time and a task
+started in an earlier one logs for the current one).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import json
 import logging
 import os
 import sys
+import threading
 from collections.abc import Iterator
 from typing import IO, Any, Literal
 
@@ -48,6 +52,38 @@ def bind(**fields: Any) -> Iterator[None]:
         yield
     finally:
         _bound.reset(token)
+
+
+_stamped: dict[str, Any] = {}
+_stamp_lock = threading.Lock()
+_stamping = False
+
+
+@contextlib.contextmanager
+def stamp(**fields: Any) -> Iterator[None]:
+    """Every record the process makes inside the block carries ``fields`` as attributes,
+    whichever task or thread logs it. One block at a time (the caller serialises them);
+    the record factory that does it is installed on first use."""
+    global _stamping
+    with _stamp_lock:
+        if not _stamping:
+            logging.setLogRecordFactory(_stamper(logging.getLogRecordFactory()))
+            _stamping = True
+    _stamped.update(fields)
+    try:
+        yield
+    finally:
+        _stamped.clear()
+
+
+def _stamper(factory: Any) -> Any:
+    def make(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record: logging.LogRecord = factory(*args, **kwargs)
+        if _stamped:
+            record.__dict__.update(_stamped)
+        return record
+
+    return make
 
 
 def fields_of(record: logging.LogRecord) -> dict[str, Any]:

@@ -21,6 +21,8 @@ from typing import Any
 
 from tgserve.inloop import InLoopServer
 
+__all__ = ["BotAPIStub", "Call", "serve"]
+
 Scope = MutableMapping[str, Any]
 ASGI = Callable[
     [Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]

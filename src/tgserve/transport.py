@@ -39,7 +39,7 @@ class Transport(Protocol):
 
 def choose(kind: Kind) -> Literal["aiohttp", "httpx"]:
     """``auto``: aiohttp where installed, but httpx on AWS Lambda, whose cold start
-    pays for aiohttp's heavier import (about 170 ms against 60) on one call per request."""
+    pays for aiohttp's heavier import on one call per request (docs/benchmarks.md)."""
     if kind != "auto":
         return kind
     if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):

@@ -1,4 +1,4 @@
-"""DESIGN.md's route table, held by every host."""
+"""docs/design.md's route table, held by every host."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import SECRET
 
-# DESIGN.md's statuses: anything else (a 500 above all) is a bug.
+# docs/design.md's statuses: anything else (a 500 above all) is a bug.
 ALLOWED = frozenset({200, 400, 401, 403, 404, 405, 413, 415, 503})
 SECRET_HEADER = "x-telegram-bot-api-secret-token"
 TOKEN_CHARS = string.ascii_letters + string.digits + "!#$%&'*+-.^_`|~"

@@ -1,4 +1,4 @@
-"""Hostile requests over every host: always a DESIGN.md status, never a 500 or a traceback,
+"""Hostile requests over every host: always a docs/design.md status, never a 500 or a traceback,
 and the runtime stays ready. Prints how many cases ran per host.
 
 ``TGSERVE_FUZZ_EXAMPLES`` scales the cases per host (default 300); runs are derandomized

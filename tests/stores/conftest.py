@@ -8,13 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest_servers import postgres_url, redis_url
+from tests.conftest_servers import postgres_url, redis_cluster_url, redis_url
 from tgserve.stores import QueueStore, open_store
 
-__all__ = ["make_store", "postgres_url", "redis_url", "store_url"]
+__all__ = ["make_store", "postgres_url", "redis_cluster_url", "redis_url", "store_url"]
 
-BACKENDS = ["memory", "sqlite", "redis", "postgresql"]
-DURABLE = ["sqlite", "redis", "postgresql"]
+# redis-cluster: three masters; each test's namespace hashes to one of them
+BACKENDS = ["memory", "sqlite", "redis", "redis-cluster", "postgresql"]
+DURABLE = ["sqlite", "redis", "redis-cluster", "postgresql"]
 MakeStore = Callable[..., Awaitable[QueueStore]]
 
 
@@ -25,7 +26,8 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return "memory://"
     if backend == "sqlite":
         return f"sqlite:///{tmp_path}/store.db"
-    url: str = request.getfixturevalue("redis_url" if backend == "redis" else "postgres_url")
+    fixture = {"redis": "redis_url", "redis-cluster": "redis_cluster_url"}.get(backend)
+    url: str = request.getfixturevalue(fixture or "postgres_url")
     return url
 
 

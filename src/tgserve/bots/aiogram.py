@@ -19,7 +19,7 @@ def keep_response_models() -> None:
 
     aiogram validates each answer with ``Response[T]``; pydantic caches such generic
     classes only while something references them, so a busy bot rebuilds them again
-    and again (12% of its CPU in docs/benchmarks.md). Building all 41 takes ~0.1 s.
+    and again (the cost is in docs/benchmarks.md). Building them all once is quick.
     """
     if _response_models:
         return

@@ -15,9 +15,8 @@ from tgserve.transport import aiohttp_session, multipart
 class AiohttpRequest(BaseRequest):
     """``ApplicationBuilder().request(AiohttpRequest())``: the same bot, cheaper calls.
 
-    A call through PTB's default ``HTTPXRequest`` costs 0.8 ms of CPU or more; through
-    aiohttp about 0.12 ms, and the whole PTB bot half or less of the CPU per update
-    (docs/benchmarks.md).
+    A call through it costs a fraction of the CPU of PTB's default ``HTTPXRequest``
+    (figures in docs/benchmarks.md).
     At most ``connections`` requests are sent at once; the rest wait for a connection.
     Timeouts are PTB's defaults and its per-call arguments; aiohttp has no write
     timeout, so ``write_timeout`` is not used.

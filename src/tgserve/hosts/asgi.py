@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from tgserve.hosts.asgi_bots import BotsASGIApp
 
 log = logging.getLogger("tgserve.asgi")
-# 400, not 408: DESIGN.md's status table is the contract; the request is incomplete.
+# 400, not 408: docs/design.md's status table is the contract; the request is incomplete.
 SLOW_BODY = error(400, "body read timed out", (("connection", "close"),))
 
 Scope = MutableMapping[str, Any]

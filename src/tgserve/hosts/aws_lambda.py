@@ -20,6 +20,7 @@ import weakref
 from collections.abc import Coroutine
 from typing import Any
 
+from tgserve import logs
 from tgserve.bots import Target
 from tgserve.config import Config, ConfigError
 from tgserve.gate import Request, Response, error
@@ -32,7 +33,6 @@ log = logging.getLogger("tgserve.aws_lambda")
 _lock = threading.RLock()
 _runner: asyncio.Runner | None = None
 _handlers: weakref.WeakSet[LambdaHandler] = weakref.WeakSet()
-_invocation: dict[str, Any] = {}  # aws_request_id and cold_start while an invocation runs
 
 
 class LambdaHandler:
@@ -56,11 +56,8 @@ class LambdaHandler:
         request_id = getattr(context, "aws_request_id", None)
         with _lock:
             cold, self.cold = self.cold, False
-            _invocation.update(aws_request_id=request_id, cold_start=cold)
-            try:
+            with logs.stamp(aws_request_id=request_id, cold_start=cold):
                 source, method, path, response = self._invoke(event, context)
-            finally:
-                _invocation.clear()
         result = source.response(response, head=method == "HEAD")
         level = logging.INFO if cold or response.status >= 500 else logging.DEBUG
         if log.isEnabledFor(level):
@@ -178,28 +175,6 @@ def _body(raw: Any, encoded: bool, limit: int) -> bytes | Response:
     return body
 
 
-def _tag(factory: Any) -> Any:
-    def make(*args: Any, **kwargs: Any) -> logging.LogRecord:
-        record: logging.LogRecord = factory(*args, **kwargs)
-        if _invocation:
-            record.__dict__.update(_invocation)
-        return record
-
-    return make
-
-
-_tagging = False
-
-
-def _install_tagging() -> None:
-    """Records made during an invocation carry ``aws_request_id`` and ``cold_start``."""
-    global _tagging
-    with _lock:
-        if not _tagging:
-            logging.setLogRecordFactory(_tag(logging.getLogRecordFactory()))
-            _tagging = True
-
-
 def aws_lambda(
     target: Target,
     /,
@@ -227,7 +202,6 @@ def aws_lambda(
     if timeout_margin < 0:
         raise ConfigError("timeout_margin must be at least 0")
     runtime = Runtime(target, config, bot=bot, host="aws_lambda", long_running=False, consume=False)
-    _install_tagging()
     handler = LambdaHandler(
         runtime, base_path=(base_path or "").rstrip("/"), timeout_margin=timeout_margin
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import http
+import time
 from collections.abc import Mapping
 from typing import Any, ClassVar, Protocol
 
@@ -45,6 +46,33 @@ class EventSource(Protocol):
     def incoming(self, base_path: str) -> Incoming: ...
 
     def response(self, response: Response, *, head: bool = False) -> dict[str, Any]: ...
+
+    @classmethod
+    def sample(cls, request: Sample) -> dict[str, Any]: ...
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Sample:
+    """One HTTP request to shape as a source's sample event (``tgserve lambda event``,
+    tests); each source's ``sample`` builds its own event from it."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: str  # as the event holds it: text, or base64 when ``base64``
+    base64: bool
+    client: str
+    stage: str | None
+    request_id: str
+    epoch_ms: int
+    variant: str  # the source's own form: "rest"/"http-v1", "http"/"url", "alb"/"alb-multi"
+
+
+SAMPLE_API_ID = "abcdef1234"
+
+
+def _canonical(name: str) -> str:
+    return "-".join(part.capitalize() for part in name.split("-"))
 
 
 def _dict(value: Any) -> Mapping[str, Any]:
@@ -157,6 +185,45 @@ class RestV1:
             "isBase64Encoded": encoded,
         }
 
+    @classmethod
+    def sample(cls, request: Sample) -> dict[str, Any]:
+        """A REST API event (``rest``) or an HTTP API payload 1.0 event (``http-v1``)."""
+        named = {_canonical(k): v for k, v in request.headers.items()}
+        http_api = request.variant == "http-v1"
+        stage = request.stage or ("$default" if http_api else "prod")
+        path = request.path
+        shown = f"/{stage}{path}" if http_api and stage != "$default" else path
+        api = SAMPLE_API_ID
+        return {
+            **({"version": "1.0"} if http_api else {}),
+            "resource": "$default" if http_api else "/{proxy+}",
+            "path": shown,
+            "httpMethod": request.method,
+            "headers": named,
+            "multiValueHeaders": {k: [v] for k, v in named.items()},
+            "queryStringParameters": None,
+            "multiValueQueryStringParameters": None,
+            "pathParameters": None if http_api else {"proxy": path.lstrip("/")},
+            "stageVariables": None,
+            "requestContext": {
+                "accountId": "123456789012",
+                "apiId": api,
+                "domainName": f"{api}.execute-api.eu-west-1.amazonaws.com",
+                "domainPrefix": api,
+                "extendedRequestId": f"LgLpnibOFiAEPCA={request.request_id[-6:]}",
+                "httpMethod": request.method,
+                "identity": {"sourceIp": request.client, "userAgent": None, "user": None},
+                "path": f"/{stage}{path}" if stage != "$default" else path,
+                "protocol": "HTTP/1.1",
+                "requestId": request.request_id,
+                "requestTimeEpoch": request.epoch_ms,
+                "resourcePath": "$default" if http_api else "/{proxy+}",
+                "stage": stage,
+            },
+            "body": request.body if request.body else None,
+            "isBase64Encoded": request.base64,
+        }
+
 
 class HttpV2:
     """HTTP API with payload 2.0, and Lambda Function URLs (the same shape).
@@ -192,6 +259,51 @@ class HttpV2:
             "body": body,
             "isBase64Encoded": encoded,
         }
+
+    @classmethod
+    def sample(cls, request: Sample) -> dict[str, Any]:
+        """An HTTP API payload 2.0 event (``http``) or a Function URL event (``url``)."""
+        url = request.variant == "url"
+        stage = request.stage or "$default"
+        api = SAMPLE_API_ID
+        domain = (
+            f"{api}.lambda-url.eu-west-1.on.aws"
+            if url
+            else f"{api}.execute-api.eu-west-1.amazonaws.com"
+        )
+        path = request.path
+        raw_path = f"/{stage}{path}" if stage != "$default" else path
+        out: dict[str, Any] = {
+            "version": "2.0",
+            "routeKey": "$default",
+            "rawPath": raw_path,
+            "rawQueryString": "",
+            "headers": {k.lower(): v for k, v in request.headers.items()},
+            "requestContext": {
+                "accountId": "anonymous" if url else "123456789012",
+                "apiId": api,
+                "domainName": domain,
+                "domainPrefix": api,
+                "http": {
+                    "method": request.method,
+                    "path": raw_path,
+                    "protocol": "HTTP/1.1",
+                    "sourceIp": request.client,
+                    "userAgent": "",
+                },
+                "requestId": request.request_id,
+                "routeKey": "$default",
+                "stage": stage,
+                "time": time.strftime(
+                    "%d/%b/%Y:%H:%M:%S +0000", time.gmtime(request.epoch_ms / 1000)
+                ),
+                "timeEpoch": request.epoch_ms,
+            },
+            "isBase64Encoded": request.base64,
+        }
+        if request.body:
+            out["body"] = request.body
+        return out
 
 
 class ALB:
@@ -231,6 +343,33 @@ class ALB:
             out["multiValueHeaders"] = _multi(response)
         else:
             out["headers"] = _single(response)
+        return out
+
+    @classmethod
+    def sample(cls, request: Sample) -> dict[str, Any]:
+        """An ALB event, with multi-value headers for ``alb-multi``."""
+        lower = {k.lower(): v for k, v in request.headers.items()}
+        lower["x-forwarded-for"] = request.client
+        out: dict[str, Any] = {
+            "requestContext": {
+                "elb": {
+                    "targetGroupArn": (
+                        "arn:aws:elasticloadbalancing:eu-west-1:123456789012:"
+                        "targetgroup/tgserve/6d0ecf831eec9f09"
+                    )
+                }
+            },
+            "httpMethod": request.method,
+            "path": request.path,
+            "body": request.body,
+            "isBase64Encoded": request.base64,
+        }
+        if request.variant == "alb-multi":
+            out["multiValueQueryStringParameters"] = {}
+            out["multiValueHeaders"] = {k: [v] for k, v in lower.items()}
+        else:
+            out["queryStringParameters"] = {}
+            out["headers"] = lower
         return out
 
 

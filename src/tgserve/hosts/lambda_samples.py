@@ -1,4 +1,5 @@
-"""Sample Lambda events of every HTTP source, and a local stand-in for Lambda's context.
+"""Sample Lambda events of every HTTP source (each source shapes its own), and a local
+stand-in for Lambda's context.
 
 Used by ``tgserve lambda event`` and ``tgserve lambda invoke``, and by tests that drive
 the handler as Lambda would.
@@ -13,9 +14,18 @@ import uuid
 from collections.abc import Mapping
 from typing import Any, Literal
 
+from tgserve.hosts.lambda_events import ALB, EventSource, HttpV2, RestV1, Sample
+
 Source = Literal["rest", "http", "http-v1", "url", "alb", "alb-multi"]
 SOURCES: tuple[Source, ...] = ("rest", "http", "http-v1", "url", "alb", "alb-multi")
-_API_ID = "abcdef1234"
+SOURCE_CLASSES: dict[Source, type[EventSource]] = {
+    "rest": RestV1,
+    "http-v1": RestV1,
+    "http": HttpV2,
+    "url": HttpV2,
+    "alb": ALB,
+    "alb-multi": ALB,
+}
 _counter = itertools.count(1)
 
 
@@ -42,10 +52,6 @@ def _body(body: bytes, force_base64: bool) -> tuple[str, bool]:
     return base64.b64encode(body).decode("ascii"), True
 
 
-def _canonical(name: str) -> str:
-    return "-".join(part.capitalize() for part in name.split("-"))
-
-
 def event(
     source: Source,
     method: str,
@@ -57,7 +63,8 @@ def event(
     stage: str | None = None,
     base64_body: bool = False,
 ) -> dict[str, Any]:
-    """A real-shaped event of ``source`` carrying one HTTP request.
+    """A real-shaped event of ``source`` carrying one HTTP request; the source's own class
+    in :mod:`tgserve.hosts.lambda_events` shapes it.
 
     ``stage`` puts a named stage in front of the path where that source does (HTTP API);
     REST's ``path`` never carries it.
@@ -67,99 +74,16 @@ def event(
         headers.setdefault("content-length", str(len(body)))
     text, encoded = _body(body, base64_body)
     n = next(_counter)
-    request_id = f"c6af9ac6-7b61-11e6-9a41-{n:012d}"
-    epoch = int(time.time() * 1000)
-    if source == "rest" or source == "http-v1":
-        named = {_canonical(k): v for k, v in headers.items()}
-        http_api = source == "http-v1"
-        stage = stage or ("$default" if http_api else "prod")
-        shown = f"/{stage}{path}" if http_api and stage != "$default" else path
-        return {
-            **({"version": "1.0"} if http_api else {}),
-            "resource": "$default" if http_api else "/{proxy+}",
-            "path": shown,
-            "httpMethod": method,
-            "headers": named,
-            "multiValueHeaders": {k: [v] for k, v in named.items()},
-            "queryStringParameters": None,
-            "multiValueQueryStringParameters": None,
-            "pathParameters": None if http_api else {"proxy": path.lstrip("/")},
-            "stageVariables": None,
-            "requestContext": {
-                "accountId": "123456789012",
-                "apiId": _API_ID,
-                "domainName": f"{_API_ID}.execute-api.eu-west-1.amazonaws.com",
-                "domainPrefix": _API_ID,
-                "extendedRequestId": f"LgLpnibOFiAEPCA={n}",
-                "httpMethod": method,
-                "identity": {"sourceIp": client, "userAgent": None, "user": None},
-                "path": f"/{stage}{path}" if stage != "$default" else path,
-                "protocol": "HTTP/1.1",
-                "requestId": request_id,
-                "requestTimeEpoch": epoch,
-                "resourcePath": "$default" if http_api else "/{proxy+}",
-                "stage": stage,
-            },
-            "body": text if body else None,
-            "isBase64Encoded": encoded,
-        }
-    if source in ("http", "url"):
-        stage = stage or "$default"
-        domain = (
-            f"{_API_ID}.lambda-url.eu-west-1.on.aws"
-            if source == "url"
-            else f"{_API_ID}.execute-api.eu-west-1.amazonaws.com"
-        )
-        raw_path = f"/{stage}{path}" if stage != "$default" else path
-        out: dict[str, Any] = {
-            "version": "2.0",
-            "routeKey": "$default",
-            "rawPath": raw_path,
-            "rawQueryString": "",
-            "headers": {k.lower(): v for k, v in headers.items()},
-            "requestContext": {
-                "accountId": "123456789012" if source == "http" else "anonymous",
-                "apiId": _API_ID,
-                "domainName": domain,
-                "domainPrefix": _API_ID,
-                "http": {
-                    "method": method,
-                    "path": raw_path,
-                    "protocol": "HTTP/1.1",
-                    "sourceIp": client,
-                    "userAgent": "",
-                },
-                "requestId": request_id,
-                "routeKey": "$default",
-                "stage": stage,
-                "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime()),
-                "timeEpoch": epoch,
-            },
-            "isBase64Encoded": encoded,
-        }
-        if body:
-            out["body"] = text
-        return out
-    lower = {k.lower(): v for k, v in headers.items()}
-    lower["x-forwarded-for"] = client
-    alb: dict[str, Any] = {
-        "requestContext": {
-            "elb": {
-                "targetGroupArn": (
-                    "arn:aws:elasticloadbalancing:eu-west-1:123456789012:"
-                    "targetgroup/tgserve/6d0ecf831eec9f09"
-                )
-            }
-        },
-        "httpMethod": method,
-        "path": path,
-        "body": text,
-        "isBase64Encoded": encoded,
-    }
-    if source == "alb-multi":
-        alb["multiValueQueryStringParameters"] = {}
-        alb["multiValueHeaders"] = {k: [v] for k, v in lower.items()}
-    else:
-        alb["queryStringParameters"] = {}
-        alb["headers"] = lower
-    return alb
+    request = Sample(
+        method,
+        path,
+        headers,
+        text,
+        encoded,
+        client,
+        stage,
+        f"c6af9ac6-7b61-11e6-9a41-{n:012d}",
+        int(time.time() * 1000),
+        source,
+    )
+    return SOURCE_CLASSES[source].sample(request)

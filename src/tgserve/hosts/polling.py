@@ -17,6 +17,7 @@ from tgserve.botapi import BotAPI, NetworkError, TelegramError
 from tgserve.bots import Target
 from tgserve.config import Config
 from tgserve.dispatch import chat_key
+from tgserve.gate import Update, check_update
 from tgserve.locks import open_lock
 from tgserve.locks.base import Lock
 from tgserve.locks.keeper import LockKeeper
@@ -124,7 +125,20 @@ class Poller:
         if fetch.cancelled():
             return None
         result = fetch.result()
-        return [u for u in result if isinstance(u, dict)] if isinstance(result, list) else []
+        return self._judge(result if isinstance(result, list) else [])
+
+    def _judge(self, items: list[Any]) -> list[dict[str, Any]]:
+        """The items that are updates, by the webhook's own rule; the others refused as a
+        webhook refuses them (logged, counted as ``rejected_400``), never handled."""
+        updates: list[dict[str, Any]] = []
+        for item in items:
+            verdict = check_update(item)
+            if isinstance(verdict, Update):
+                updates.append(verdict.data)
+            else:
+                self.runtime.counts[f"rejected_{verdict.status}"] += 1
+                log.warning("getUpdates returned something that is not an update; skipped")
+        return updates
 
     async def _refused(self, exc: TelegramError, backoff: float) -> float:
         code, text = exc.error_code, exc.description.lower()
@@ -179,7 +193,7 @@ class Poller:
             log.info("update %d is held back; polling it again shortly", min(held_back))
             await self._pause(min(1.0, max(self.runtime.config.lease / 4, 0.05)))
             return
-        self.offset = max(int(u["update_id"]) for u in updates) + 1
+        self.offset = max(max(int(u["update_id"]) for u in updates) + 1, self.offset or 0)
 
     def _retries(self, outcome: Outcome) -> bool:
         """``on_error="retry"``: a failed update is fetched and handled again, at most

@@ -14,7 +14,9 @@ class Lock(Protocol):
     ``acquire`` tries once and never waits; ``renew`` keeps a held lock and answers
     ``False`` once it is lost; ``release`` lets go (only if held) and never raises.
     ``fence`` is a number that grows with every acquisition (``None`` when the backend
-    has none), for writes that must refuse an older holder.
+    has none). It orders holders in the logs ("holding the polling lock (fence N)");
+    nothing writes with it: the poller's one shared write, the getUpdates offset, lives at
+    Telegram, which takes no token, and a holder that loses the lock stops polling first.
     """
 
     lease: float

@@ -2,7 +2,9 @@
 
 Every operation is one Lua script, so it is atomic on the server and costs one
 round trip; lease times come from the server's clock. Keys share the hash tag
-``{namespace}`` so a Redis Cluster keeps one bot's keys on one slot.
+``{namespace}``, so a Redis Cluster keeps one bot's keys on one slot: every script is
+given a key of that slot (the queue's own keys are named from it), which routes it to the
+node that holds them. A URL that reaches a cluster node gets a cluster client.
 """
 
 from __future__ import annotations
@@ -176,6 +178,7 @@ class RedisStore:
         self.namespace = namespace
         self.ttl = ttl
         self.prefix = f"tgserve:{{{namespace}}}:"
+        self._slot = [f"{self.prefix}t"]  # routes a queue script to its keys' node
         self.max_connections = 32
         self._enqueues: Batcher[tuple[int, str, bytes], bool] = Batcher(self._enqueue_batch)
         self._redis: Redis | None = None
@@ -191,9 +194,13 @@ class RedisStore:
         client: Redis = Redis.from_pool(pool)
         try:
             await client.ping()
+            clustered = (await client.info("cluster")).get("cluster_enabled") == 1
         except BaseException:
             await client.aclose()
             raise
+        if clustered:
+            await client.aclose()
+            client = await _cluster_client(self.url, self.max_connections)
         self._redis = client
         for name, source in (
             ("claim", CLAIM),
@@ -256,11 +263,11 @@ class RedisStore:
         args: list[Any] = [self.prefix]
         for item in batch:
             args += item
-        return [bool(ok) for ok in await self._call("enqueue", [], args)]
+        return [bool(ok) for ok in await self._call("enqueue", self._slot, args)]
 
     async def take(self, limit: int, lease: float) -> list[Job]:
         token = uuid.uuid4().hex
-        rows = await self._call("take", [], [self.prefix, limit, _ms(lease), token])
+        rows = await self._call("take", self._slot, [self.prefix, limit, _ms(lease), token])
         return [Job(int(r[0]), r[1].decode(), bytes(r[2]), int(r[3]), token) for r in rows]
 
     async def extend(self, jobs: Sequence[Job], lease: float) -> list[Job]:
@@ -269,7 +276,7 @@ class RedisStore:
         args: list[Any] = [self.prefix, _ms(lease)]
         for job in jobs:
             args += [job.chat, job.token]
-        lost = await self._call("extend", [], args)
+        lost = await self._call("extend", self._slot, args)
         return [jobs[int(i) - 1] for i in lost]
 
     async def finish(self, job: Job) -> bool:
@@ -281,15 +288,28 @@ class RedisStore:
         args: list[Any] = [self.prefix, _ms(self.ttl)]
         for job in jobs:
             args += [job.update_id, job.chat, job.token]
-        return [bool(ok) for ok in await self._call("finish", [], args)]
+        return [bool(ok) for ok in await self._call("finish", self._slot, args)]
 
     async def retry(self, job: Job, delay: float) -> bool:
         args = [self.prefix, job.chat, job.token, _ms(delay)]
-        return bool(await self._call("retry", [], args))
+        return bool(await self._call("retry", self._slot, args))
 
     async def stats(self) -> QueueStats:
-        backlog, in_flight, age = await self._call("stats", [], [self.prefix])
+        backlog, in_flight, age = await self._call("stats", self._slot, [self.prefix])
         return QueueStats(int(backlog), int(in_flight), int(age) / 1000)
+
+
+async def _cluster_client(url: str, max_connections: int) -> Any:
+    """A Redis Cluster client from a URL naming any node of the cluster."""
+    from redis.asyncio.cluster import RedisCluster
+
+    client = RedisCluster.from_url(url, max_connections=max_connections)
+    try:
+        await client.initialize()
+    except BaseException:
+        await client.aclose()
+        raise
+    return client
 
 
 def _ms(seconds: float) -> int:
