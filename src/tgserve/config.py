@@ -55,6 +55,7 @@ class Config:
     startup_timeout: float = 10.0
     metrics: bool = True
     lock: str | None = None
+    ptb_aiohttp: bool = True  # serve PTB's stock HTTPXRequest through aiohttp (bots/ptb_swap.py)
     gc_freeze: bool = True  # once started, exempt what start-up built from the GC's scans
     webhook_url: str | None = None  # registered at start by one process (tgserve.webhook_setup)
     allowed_updates: tuple[str, ...] | None = None  # None: derived from the bot
@@ -120,6 +121,7 @@ ENV_VARS: dict[str, str] = {
     "webhook_url": "TGSERVE_WEBHOOK_URL",
     "allowed_updates": "TGSERVE_ALLOWED_UPDATES",
     "webhook_max_connections": "TGSERVE_WEBHOOK_MAX_CONNECTIONS",
+    "ptb_aiohttp": "TGSERVE_PTB_AIOHTTP",
 }
 
 
@@ -203,7 +205,7 @@ def _validate(v: dict[str, Any]) -> dict[str, Any]:
     if callable(hooks):
         hooks = (hooks,)
     v["startup_hooks"] = tuple(cast(Sequence[StartupHook], hooks))
-    for name in ("metrics", "consume", "gc_freeze"):
+    for name in ("metrics", "consume", "gc_freeze", "ptb_aiohttp"):
         if name in v:
             v[name] = _boolean(name, v[name])
     return v
