@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import MutableMapping
 from typing import Any
 
 from tgserve.cli.target import TargetError, load_target
@@ -54,6 +55,35 @@ def uvicorn_options() -> dict[str, Any]:
     }
 
 
+PER_PROCESS_STORES = ("memory://",)
+
+
+def workers_rule(workers: int, env: MutableMapping[str, str]) -> str | None:
+    """Several worker processes keep each chat's order and dedup only through one queue they
+    all share: a store every worker reaches (not ``memory://``) in ``ack=queue``, where a
+    chat's updates are leased to one worker at a time. With ``workers`` over 1 this sets
+    ``TGSERVE_ACK=queue`` when no ack is chosen; it returns the refusal (one line naming
+    the fix) for a per-process store or another ack mode, else None."""
+    if workers == 1:
+        return None
+    store = env.get("TGSERVE_STORE") or "memory://"
+    if store.startswith(PER_PROCESS_STORES):
+        return (
+            f"--workers {workers} needs a store every worker shares; memory:// is per "
+            "process: set TGSERVE_STORE=redis://..., postgresql://... or sqlite:///path.db "
+            "(or serve with --workers 1)"
+        )
+    ack = env.get("TGSERVE_ACK") or "queue"
+    if ack != "queue":
+        return (
+            f"--workers {workers} keeps each chat's order only with TGSERVE_ACK=queue "
+            f"(a chat's updates go to one worker at a time), not {ack}; set TGSERVE_ACK=queue "
+            "(or serve with --workers 1)"
+        )
+    env["TGSERVE_ACK"] = "queue"
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         import uvicorn
@@ -62,6 +92,13 @@ def run(args: argparse.Namespace) -> int:
         return 2
     from tgserve.cli.preflight import check_port, reach_store
 
+    if args.workers < 1:
+        print("tgserve: --workers must be at least 1", file=sys.stderr)
+        return 2
+    refusal = workers_rule(args.workers, os.environ)
+    if refusal is not None:
+        print(f"tgserve: {refusal}", file=sys.stderr)
+        return 2
     os.environ[BOT_ENV] = args.bot
     os.environ.setdefault("TGSERVE_LOG_LEVEL", args.log_level.upper())
     try:
