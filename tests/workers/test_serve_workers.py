@@ -37,6 +37,8 @@ def test_rules_for_several_workers() -> None:
     assert workers_rule(2, env) is None and env["TGSERVE_ACK"] == "queue"  # the safe default
     refusal = workers_rule(2, {"TGSERVE_STORE": "sqlite:///x.db", "TGSERVE_ACK": "background"})
     assert refusal is not None and "TGSERVE_ACK=queue" in refusal
+    assert workers_rule(2, {"TGSERVE_STORE": "sqlite:///x.db", "TGSERVE_ACK": "inline"}) is None
+    assert workers_rule(2, {"TGSERVE_STORE": "sqlite://:memory:"}) is not None
 
 
 def test_memory_store_with_two_workers_is_refused_in_one_line() -> None:

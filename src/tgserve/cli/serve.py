@@ -55,32 +55,31 @@ def uvicorn_options() -> dict[str, Any]:
     }
 
 
-PER_PROCESS_STORES = ("memory://",)
-
-
 def workers_rule(workers: int, env: MutableMapping[str, str]) -> str | None:
-    """Several worker processes keep each chat's order and dedup only through one queue they
-    all share: a store every worker reaches (not ``memory://``) in ``ack=queue``, where a
-    chat's updates are leased to one worker at a time. With ``workers`` over 1 this sets
-    ``TGSERVE_ACK=queue`` when no ack is chosen; it returns the refusal (one line naming
-    the fix) for a per-process store or another ack mode, else None."""
+    """Several worker processes keep each chat's order and dedup only with a store every
+    worker reaches (not a per-process one) and an ack that holds a chat's next update back
+    while one worker still has its last: ``queue`` (a chat's updates are leased to one
+    worker at a time; set when no ack is chosen) or ``inline`` (the answer waits for the
+    handler). Returns the refusal, one line naming the fix, or None."""
     if workers == 1:
         return None
+    from tgserve.workers import per_process
+
     store = env.get("TGSERVE_STORE") or "memory://"
-    if store.startswith(PER_PROCESS_STORES):
+    if per_process(store):
         return (
-            f"--workers {workers} needs a store every worker shares; memory:// is per "
+            f"--workers {workers} needs a store every worker shares; {store} is per "
             "process: set TGSERVE_STORE=redis://..., postgresql://... or sqlite:///path.db "
             "(or serve with --workers 1)"
         )
     ack = env.get("TGSERVE_ACK") or "queue"
-    if ack != "queue":
+    if ack not in ("queue", "inline"):
         return (
-            f"--workers {workers} keeps each chat's order only with TGSERVE_ACK=queue "
-            f"(a chat's updates go to one worker at a time), not {ack}; set TGSERVE_ACK=queue "
-            "(or serve with --workers 1)"
+            f"--workers {workers} keeps each chat's order only with TGSERVE_ACK=queue (or "
+            f"inline), not {ack}: two workers could run one chat's updates at once; set "
+            "TGSERVE_ACK=queue (or serve with --workers 1)"
         )
-    env["TGSERVE_ACK"] = "queue"
+    env["TGSERVE_ACK"] = ack
     return None
 
 
