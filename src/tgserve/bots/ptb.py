@@ -49,8 +49,8 @@ class PTBBot:
         return used_update_types(self.app)
 
     async def startup(self, *, long_running: bool) -> None:
-        if self.aiohttp and self._originals is None:
-            self._originals = swap_requests(self.app.bot)
+        if self.aiohttp and long_running and self._originals is None:  # not on Lambda: aiohttp's
+            self._originals = swap_requests(self.app.bot)  # import would lengthen cold starts
         request = self.app.bot.request
         swapped = self._originals is not None and request is not self._originals[1]
         stock = type(request) is HTTPXRequest or swapped
