@@ -55,6 +55,18 @@ class Server:
         fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return sum(int(x) for x in fields[11:15]) / TICK
 
+    def tree_cpu_seconds(self) -> float:
+        """User + system CPU of the process and of its live children (worker processes)."""
+        total = self.cpu_seconds()
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == self.pid:
+                total += sum(int(x) for x in fields[11:15]) / TICK
+        return total
+
     def status_kb(self, name: str) -> int:
         for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
             if line.startswith(name + ":"):

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 DOC = ROOT / "docs" / "benchmarks.md"
 PLOT = ROOT / "docs" / "benchmarks.png"
-MARKERS = ("lambda-bench", "queue-bench")
+MARKERS = ("lambda-bench", "queue-bench", "flood-bench")
 BEGIN, END = "<!-- bench-main -->", "<!-- /bench-main -->"
 
 INTRO = """# Benchmarks

@@ -1,7 +1,8 @@
 """The Bot API for the benchmark: tgserve.testing.BotAPIStub under uvicorn, in its own process.
 
 Wrapped with two control routes the harness reads: ``GET /_count`` (sendMessage calls
-recorded so far, and the time of the last one) and ``POST /_reset`` (forget them all).
+recorded so far, and the times of the first and the last one) and ``POST /_reset``
+(forget them all).
 Run: ``python bench/stub.py --port 8081``.
 """
 
@@ -21,6 +22,7 @@ class CountingStub:
     def __init__(self) -> None:
         self.stub = BotAPIStub()
         self.count = 0
+        self.first = 0.0  # time.time() of the first recorded sendMessage since the reset
         self.last = 0.0  # time.time() of the last recorded sendMessage
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -30,7 +32,10 @@ class CountingStub:
                 self.stub.calls.clear()
                 self.stub.by_chat.clear()
                 self.count = 0
-            body = json.dumps({"count": self.count, "last": self.last}).encode()
+                self.first = 0.0
+            body = json.dumps(
+                {"count": self.count, "first": self.first, "last": self.last}
+            ).encode()
             headers = [(b"content-type", b"application/json")]
             await send({"type": "http.response.start", "status": 200, "headers": headers})
             await send({"type": "http.response.body", "body": body})
@@ -40,6 +45,8 @@ class CountingStub:
         if path.endswith("/sendMessage") and len(self.stub.calls) > before:
             self.count += 1
             self.last = time.time()
+            if self.count == 1:
+                self.first = self.last
 
 
 def main() -> None:

@@ -21,6 +21,8 @@ SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 TELEGRAM_NETWORKS = ("149.154.160.0/20", "91.108.4.0/22")
 ACK_MODES: tuple[AckMode, ...] = ("inline", "background", "queue")
 RESERVED_PATHS = ("/healthz", "/readyz", "/metrics")  # tgserve's own routes, on every host
+BACKLOG_PER_SLOT = 4  # max_backlog's default: this many times max_concurrency
+MAX_BACKLOG_WAIT = 50.0
 
 
 class ConfigError(ValueError):
@@ -40,6 +42,8 @@ class Config:
     store: str = "memory://"
     max_concurrency: int = 64
     max_in_flight: int = 8  # Bot API calls at once: ~30 messages/s at a 250 ms round trip
+    max_backlog: int = 256  # background mode: acked, unfinished updates (4 x max_concurrency)
+    backlog_wait: float = 10.0  # seconds a request is held for room before a 503
     max_body_bytes: int = 1 << 20
     allowed_ips: tuple[Network, ...] = ()
     trusted_proxies: tuple[Network, ...] = ()
@@ -53,6 +57,7 @@ class Config:
     startup_timeout: float = 10.0
     metrics: bool = True
     lock: str | None = None
+    ptb_aiohttp: bool = True  # serve PTB's stock HTTPXRequest through aiohttp (bots/ptb_swap.py)
     gc_freeze: bool = True  # once started, exempt what start-up built from the GC's scans
     webhook_url: str | None = None  # registered at start by one process (tgserve.webhook_setup)
     allowed_updates: tuple[str, ...] | None = None  # None: derived from the bot
@@ -105,6 +110,8 @@ ENV_VARS: dict[str, str] = {
     "store": "TGSERVE_STORE",
     "max_concurrency": "TGSERVE_MAX_CONCURRENCY",
     "max_in_flight": "TGSERVE_MAX_IN_FLIGHT",
+    "max_backlog": "TGSERVE_MAX_BACKLOG",
+    "backlog_wait": "TGSERVE_BACKLOG_WAIT",
     "max_body_bytes": "TGSERVE_MAX_BODY_BYTES",
     "allowed_ips": "TGSERVE_ALLOWED_IPS",
     "trusted_proxies": "TGSERVE_TRUSTED_PROXIES",
@@ -122,6 +129,7 @@ ENV_VARS: dict[str, str] = {
     "state": "TGSERVE_STATE",
     "state_ttl": "TGSERVE_STATE_TTL",
     "state_codec": "TGSERVE_STATE_CODEC",
+    "ptb_aiohttp": "TGSERVE_PTB_AIOHTTP",
 }
 
 
@@ -184,9 +192,17 @@ def _validate(v: dict[str, Any]) -> dict[str, Any]:
         raise ConfigError("api_url must be an http:// or https:// URL")
     v["api_url"] = api_url.rstrip("/")
     check_webhook(v)
-    for name in ("max_concurrency", "max_in_flight", "max_body_bytes"):
+    for name in ("max_concurrency", "max_in_flight", "max_body_bytes", "max_backlog"):
         if name in v:
             v[name] = _number(name, v[name], int, 1)
+    v.setdefault("max_backlog", BACKLOG_PER_SLOT * v.get("max_concurrency", 64))
+    if "backlog_wait" in v:
+        v["backlog_wait"] = _number("backlog_wait", v["backlog_wait"], float, 0.0)
+        if v["backlog_wait"] > MAX_BACKLOG_WAIT:
+            raise ConfigError(
+                f"backlog_wait must be at most {MAX_BACKLOG_WAIT:.0f} s (Telegram gives up on a "
+                f"webhook answer after 60 s), got {v['backlog_wait']}"
+            )
     for name in ("inline_timeout", "grace_period", "dedup_ttl", "lease", "startup_timeout"):
         if name in v:
             v[name] = _number(name, v[name], float, 0.0)
@@ -198,7 +214,7 @@ def _validate(v: dict[str, Any]) -> dict[str, Any]:
         hooks = (hooks,)
     v["startup_hooks"] = tuple(cast(Sequence[StartupHook], hooks))
     _state_options(v)
-    for name in ("metrics", "consume", "gc_freeze"):
+    for name in ("metrics", "consume", "gc_freeze", "ptb_aiohttp"):
         if name in v:
             v[name] = _boolean(name, v[name])
     return v

@@ -10,13 +10,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 log = logging.getLogger("tgserve.dispatch")
 
 ChatKey = tuple[str, int]
 Job = Callable[[], Awaitable[Any]]
+Done = Callable[[], None]
 
 _CHAT_PATHS = (
     "message",
@@ -71,35 +72,52 @@ class ChatScheduler:
 
     def __init__(self, max_concurrency: int) -> None:
         self._slots = asyncio.Semaphore(max_concurrency)
-        self._chats: dict[ChatKey, deque[Job]] = {}
+        self._chats: dict[ChatKey, deque[tuple[Job, Done | None]]] = {}
         self.tasks: set[asyncio.Task[None]] = set()
         self.pending = 0  # jobs submitted and not finished
         self.running = 0  # jobs inside a handler now
 
-    def submit(self, key: ChatKey | None, job: Job) -> None:
-        """Queue ``job`` behind earlier jobs of the same chat."""
+    def submit(self, key: ChatKey | None, job: Job, done: Done | None = None) -> None:
+        """Queue ``job`` behind earlier jobs of the same chat; ``done()`` is called once the
+        job ends, however it ends (also when it is abandoned at a drain)."""
         self.pending += 1
         if key is None:
-            self._spawn(self._run(job))
+            self._spawn(self._run(job, done))
             return
         queue = self._chats.get(key)
         if queue is not None:
-            queue.append(job)
+            queue.append((job, done))
             return
-        self._chats[key] = deque((job,))
+        self._chats[key] = deque(((job, done),))
         self._spawn(self._drain(key))
 
     async def _drain(self, key: ChatKey) -> None:
         queue = self._chats[key]
+        slots = self._slots
         try:
             while queue:
-                await self._run(queue.popleft())
+                job, done = queue[0]
+                try:
+                    async with slots:  # inlined _run: one coroutine less per update
+                        self.running += 1
+                        try:
+                            await job()
+                        finally:
+                            self.running -= 1
+                finally:
+                    queue.popleft()
+                    self.pending -= 1
+                    if done is not None:
+                        done()
         finally:
             # on cancellation the jobs left behind are abandoned: count them out
             self.pending -= len(queue)
+            for _, done in queue:
+                if done is not None:
+                    done()
             del self._chats[key]
 
-    async def _run(self, job: Job) -> None:
+    async def _run(self, job: Job, done: Done | None) -> None:
         try:
             async with self._slots:
                 self.running += 1
@@ -109,9 +127,11 @@ class ChatScheduler:
                     self.running -= 1
         finally:
             self.pending -= 1
+            if done is not None:
+                done()
 
-    def _spawn(self, coro: Awaitable[None]) -> None:
-        task: asyncio.Task[None] = asyncio.ensure_future(coro)
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)  # ensure_future's checks: not needed
         self.tasks.add(task)
         task.add_done_callback(self._forget)
 

@@ -85,6 +85,17 @@ class _Collector:
             "Updates accepted in this process and not finished.",
             snap.pending,
         )
+        backlog = snap.backlog or {}
+        yield GaugeMetricFamily(
+            "tgserve_updates_unhandled_peak",
+            "Most updates acked and not yet handled at once (background mode): a crash's loss.",
+            backlog.get("peak_unhandled", 0),
+        )
+        yield GaugeMetricFamily(
+            "tgserve_requests_held",
+            "Requests held now, waiting for room in the backlog (background mode).",
+            backlog.get("held", 0),
+        )
         stats = snap.queue
         yield GaugeMetricFamily(
             "tgserve_queue_backlog",

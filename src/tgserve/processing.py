@@ -15,6 +15,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+from tgserve.backlog import Backlog
 from tgserve.bots import BotAdapter
 from tgserve.config import Config
 from tgserve.dispatch import ChatScheduler, chat_key
@@ -33,6 +34,7 @@ STORE_DOWN = error(
     503, "the store cannot be reached; deliver the update again", (("retry-after", "5"),)
 )
 BUSY = error(503, "too many pending updates", (("retry-after", "1"),))
+CLOSED = error(503, "shutting down", (("retry-after", "1"),))  # held while the runtime stopped
 OUT_OF_TIME = error(503, "out of time; deliver the update again", (("retry-after", "1"),))
 DEADLINE_SLACK = 0.25  # seconds past a deadline to wait for a cancelled handler to let go
 
@@ -72,6 +74,7 @@ class Updates:
         self.host = host
         self.max_pending = max_pending
         self.scheduler = ChatScheduler(config.max_concurrency)
+        self.backlog = Backlog(config.max_backlog, config.backlog_wait)  # background mode
         self.worker: QueueWorker | None = None  # queue mode, when this process consumes
         self._in_flight: set[int] = set()
         self._renewer: asyncio.Task[None] | None = None
@@ -83,6 +86,7 @@ class Updates:
 
     async def stop(self, grace: float) -> int:
         """Let handlers finish within ``grace``; cancel the rest; return how many were cut."""
+        self.backlog.close()  # held requests are answered at once
         cut = await self.scheduler.drain(grace)
         if self.worker is not None:
             cut += await self.worker.stop(grace)
@@ -101,6 +105,8 @@ class Updates:
         """
         if self.config.ack == "queue":
             return await self._enqueue(update)
+        if self.config.ack == "background":
+            return await self._accept_held(update)
         if self.scheduler.pending >= self.max_pending:
             return BUSY
         try:
@@ -110,9 +116,6 @@ class Updates:
             return STORE_DOWN
         self.store_health.succeeded()
         if claim is not Claim.NEW:
-            return OK
-        if self.config.ack == "background":  # nobody waits for the outcome: no future
-            self.scheduler.submit(chat_key(update), functools.partial(self._handle, update))
             return OK
         future = self._submit(update, deadline)
         if deadline is not None:
@@ -127,6 +130,27 @@ class Updates:
             )
             return OK
         return self._inline_answer(outcome)
+
+    async def _accept_held(self, update: dict[str, Any]) -> Response:
+        """Background mode: wait for room in the backlog (tgserve.backlog), claim, dispatch."""
+        if not (self.backlog.take() or await self.backlog.admit()):
+            return CLOSED if self.backlog.closed else BUSY
+        try:
+            claim = await self._claim(update)
+        except Exception as exc:  # the store went away: Telegram delivers it again later
+            self.backlog.release()
+            self.store_health.failed(exc, f"claim of update {update['update_id']}")
+            return STORE_DOWN
+        except BaseException:
+            self.backlog.release()
+            raise
+        self.store_health.succeeded()
+        if claim is not Claim.NEW:
+            self.backlog.release()
+            return OK
+        job = functools.partial(self._handle, update)  # nobody waits for the outcome
+        self.scheduler.submit(chat_key(update), job, self.backlog.release)
+        return OK
 
     async def process(self, update: dict[str, Any]) -> Outcome:
         """Dedup and handle one update to completion in its chat's order (polling)."""

@@ -266,6 +266,7 @@ class Runtime:
             if isinstance(bot, BotAPI)
             else None,
             webhook=self.webhook.info() if self.webhook is not None else None,
+            backlog=self.updates.backlog.info() if self.config.ack == "background" else None,
         )
 
     def info(self) -> dict[str, Any]:

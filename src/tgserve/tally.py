@@ -94,6 +94,7 @@ class Snapshot:
     consuming: bool | None  # queue mode: whether this process takes from the queue
     botapi: BotAPICounts | None  # plain bots: tgserve's own client
     webhook: Mapping[str, Any] | None = None  # with webhook_url: tgserve.webhook_setup
+    backlog: Mapping[str, int | float] | None = None  # background mode: tgserve.backlog
 
     def info(self, public: Mapping[str, Any]) -> dict[str, Any]:
         """What ``GET {path}`` shows, with ``public`` (the options, no secret) merged in."""
@@ -106,6 +107,7 @@ class Snapshot:
             "pending": self.pending,
             "running": self.running,
             "counts": dict(self.counts),
+            **(self.backlog or {}),
         }
         if self.consuming is not None:
             queue: dict[str, Any] = {"consuming": self.consuming}

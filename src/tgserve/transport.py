@@ -56,13 +56,20 @@ def proxied() -> bool:
 
 
 def aiohttp_session(
-    connections: int, timeout: aiohttp.ClientTimeout | None = None
+    connections: int,
+    timeout: aiohttp.ClientTimeout | None = None,
+    *,
+    keepalive: float | None = None,
 ) -> aiohttp.ClientSession:
-    """An aiohttp session of at most ``connections`` connections, behind an environment
-    proxy only when one is set (``timeout`` None: aiohttp's default)."""
+    """An aiohttp session of at most ``connections`` connections (0: no limit), behind an
+    environment proxy only when one is set (``timeout``, ``keepalive`` None: aiohttp's
+    defaults; ``keepalive``: seconds an idle connection is kept)."""
     import aiohttp
 
-    connector = aiohttp.TCPConnector(limit=connections)
+    if keepalive is None:
+        connector = aiohttp.TCPConnector(limit=connections)
+    else:
+        connector = aiohttp.TCPConnector(limit=connections, keepalive_timeout=keepalive)
     return aiohttp.ClientSession(connector=connector, timeout=timeout, trust_env=proxied())
 
 

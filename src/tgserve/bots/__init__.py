@@ -39,7 +39,7 @@ def adapt(bot_target: Target, config: Config, *, bot: Any = None) -> BotAdapter:
     if kind == "ptb":
         from tgserve.bots.ptb import PTBBot
 
-        return PTBBot(target, max_in_flight=config.max_in_flight)
+        return PTBBot(target, max_in_flight=config.max_in_flight, aiohttp=config.ptb_aiohttp)
     if kind == "aiogram":
         from tgserve.bots.aiogram import AiogramBot
 

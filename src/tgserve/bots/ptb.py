@@ -10,6 +10,8 @@ from telegram import Update
 from telegram.ext import Application
 from telegram.request import HTTPXRequest, RequestData
 
+from tgserve.bots.ptb_swap import Requests, restore, swap_requests
+
 if TYPE_CHECKING:
     from tgserve.state.ptb import PTBState
     from tgserve.state.records import StateRecords
@@ -24,9 +26,15 @@ class PTBBot:
     kind = "ptb"
 
     def __init__(
-        self, app: Application[Any, Any, Any, Any, Any, Any], *, max_in_flight: int = 8
+        self,
+        app: Application[Any, Any, Any, Any, Any, Any],
+        *,
+        max_in_flight: int = 8,
+        aiohttp: bool = True,
     ) -> None:
         self.app = app
+        self.aiohttp = aiohttp  # serve a stock HTTPXRequest through aiohttp (bots/ptb_swap.py)
+        self._originals: Requests | None = None
         # httpx's pool looks at every open connection on each call, so a call costs more
         # the more calls are in flight; PTB's stock request gets tgserve's bound on them.
         self.max_in_flight = max_in_flight
@@ -53,8 +61,12 @@ class PTBBot:
         return used_update_types(self.app)
 
     async def startup(self, *, long_running: bool) -> None:
+        if self.aiohttp and long_running and self._originals is None:  # not on Lambda: aiohttp's
+            self._originals = swap_requests(self.app.bot)  # import would lengthen cold starts
         request = self.app.bot.request
-        if type(request) is HTTPXRequest and "do_request" not in vars(request):
+        swapped = self._originals is not None and request is not self._originals[1]
+        stock = type(request) is HTTPXRequest or swapped
+        if stock and "do_request" not in vars(request):
             _limit_in_flight(request, self.max_in_flight)  # a subclass is left alone
         await self.app.initialize()
         if self.app.post_init:
@@ -62,7 +74,7 @@ class PTBBot:
         if long_running:
             await self.app.start()
             self._started = True
-            if isinstance(request, HTTPXRequest):
+            if isinstance(request, HTTPXRequest) and not self.aiohttp:
                 log.info(
                     "this PTB bot calls the Bot API through httpx; built with "
                     ".request(tgserve.bots.ptb_request.AiohttpRequest()) it uses about half "
@@ -80,6 +92,9 @@ class PTBBot:
                 await self.app.post_shutdown(self.app)
         finally:
             vars(self.app.bot.request).pop("do_request", None)  # a restart binds a new one
+            if self._originals is not None:
+                restore(self.app.bot, self._originals)
+                self._originals = None
 
     async def handle(self, update: dict[str, Any]) -> Any:
         obj = Update.de_json(update, self.app.bot)

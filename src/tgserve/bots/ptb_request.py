@@ -16,22 +16,35 @@ class AiohttpRequest(BaseRequest):
     """``ApplicationBuilder().request(AiohttpRequest())``: the same bot, cheaper calls.
 
     A call through it costs a fraction of the CPU of PTB's default ``HTTPXRequest``
-    (figures in docs/benchmarks.md).
-    At most ``connections`` requests are sent at once; the rest wait for a connection.
-    Timeouts are PTB's defaults and its per-call arguments; aiohttp has no write
-    timeout, so ``write_timeout`` is not used.
+    (figures in docs/benchmarks.md); tgserve serves a stock ``HTTPXRequest`` through this
+    class by itself (:mod:`tgserve.bots.ptb_swap`).
+    At most ``connections`` requests are sent at once (``None``: no limit); the rest wait
+    for a connection. Timeouts are PTB's defaults and its per-call arguments. aiohttp has
+    no write timeout: a body without files is written at once, and requests that carry
+    files go through ``uploads`` when given (the swap passes the ``HTTPXRequest`` it
+    replaces, with its own write timeouts). ``proxy``: an ``http://`` proxy URL; with
+    none, the environment's (``HTTPS_PROXY``, ``NO_PROXY``) as httpx reads them.
+    ``keepalive``: seconds an idle connection is kept (None: aiohttp's default).
     """
 
     def __init__(
         self,
-        connections: int = 8,
+        connections: int | None = 8,
         *,
         read_timeout: float | None = 5.0,
+        write_timeout: float | None = 5.0,
         connect_timeout: float | None = 5.0,
         pool_timeout: float | None = 1.0,
+        proxy: str | None = None,
+        keepalive: float | None = None,
+        uploads: BaseRequest | None = None,
     ) -> None:
         self.connections = connections
+        self.proxy = proxy
+        self.keepalive = keepalive
+        self.uploads = uploads
         self._read = read_timeout
+        self._write = write_timeout
         self._connect = connect_timeout
         self._pool = pool_timeout
         self._session: aiohttp.ClientSession | None = None
@@ -40,14 +53,30 @@ class AiohttpRequest(BaseRequest):
     def read_timeout(self) -> float | None:
         return self._read
 
+    @property
+    def timeouts(self) -> dict[str, float | None]:
+        """The default timeouts: read, write, connect and pool."""
+        return {
+            "read": self._read,
+            "write": self._write,
+            "connect": self._connect,
+            "pool": self._pool,
+        }
+
     async def initialize(self) -> None:
+        if self.uploads is not None:
+            await self.uploads.initialize()
         if self._session is None or self._session.closed:
-            self._session = aiohttp_session(self.connections)
+            self._session = aiohttp_session(self.connections or 0, keepalive=self.keepalive)
 
     async def shutdown(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-        self._session = None
+        try:
+            if self._session is not None:
+                await self._session.close()
+            self._session = None
+        finally:
+            if self.uploads is not None:
+                await self.uploads.shutdown()
 
     async def do_request(
         self,
@@ -59,6 +88,11 @@ class AiohttpRequest(BaseRequest):
         connect_timeout: Any = BaseRequest.DEFAULT_NONE,
         pool_timeout: Any = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
+        if self.uploads is not None and request_data is not None and request_data.contains_files:
+            return await self.uploads.do_request(
+                url, method, request_data, read_timeout, write_timeout, connect_timeout,
+                pool_timeout,
+            )  # fmt: skip
         if self._session is None or self._session.closed:
             raise RuntimeError("This AiohttpRequest is not initialized!")
         read = _given(read_timeout, self._read)
@@ -72,6 +106,7 @@ class AiohttpRequest(BaseRequest):
                 data=_body(request_data),
                 timeout=timeout,
                 headers={"User-Agent": self.USER_AGENT},
+                proxy=self.proxy,
             ) as response:
                 return response.status, await response.read()
         except TimeoutError as exc:

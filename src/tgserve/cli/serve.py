@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import MutableMapping
 from typing import Any
 
 from tgserve.cli.target import TargetError, load_target
@@ -54,6 +55,34 @@ def uvicorn_options() -> dict[str, Any]:
     }
 
 
+def workers_rule(workers: int, env: MutableMapping[str, str]) -> str | None:
+    """Several worker processes keep each chat's order and dedup only with a store every
+    worker reaches (not a per-process one) and an ack that holds a chat's next update back
+    while one worker still has its last: ``queue`` (a chat's updates are leased to one
+    worker at a time; set when no ack is chosen) or ``inline`` (the answer waits for the
+    handler). Returns the refusal, one line naming the fix, or None."""
+    if workers == 1:
+        return None
+    from tgserve.workers import per_process
+
+    store = env.get("TGSERVE_STORE") or "memory://"
+    if per_process(store):
+        return (
+            f"--workers {workers} needs a store every worker shares; {store} is per "
+            "process: set TGSERVE_STORE=redis://..., postgresql://... or sqlite:///path.db "
+            "(or serve with --workers 1)"
+        )
+    ack = env.get("TGSERVE_ACK") or "queue"
+    if ack not in ("queue", "inline"):
+        return (
+            f"--workers {workers} keeps each chat's order only with TGSERVE_ACK=queue (or "
+            f"inline), not {ack}: two workers could run one chat's updates at once; set "
+            "TGSERVE_ACK=queue (or serve with --workers 1)"
+        )
+    env["TGSERVE_ACK"] = ack
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         import uvicorn
@@ -62,6 +91,13 @@ def run(args: argparse.Namespace) -> int:
         return 2
     from tgserve.cli.preflight import check_port, reach_store
 
+    if args.workers < 1:
+        print("tgserve: --workers must be at least 1", file=sys.stderr)
+        return 2
+    refusal = workers_rule(args.workers, os.environ)
+    if refusal is not None:
+        print(f"tgserve: {refusal}", file=sys.stderr)
+        return 2
     os.environ[BOT_ENV] = args.bot
     os.environ.setdefault("TGSERVE_LOG_LEVEL", args.log_level.upper())
     try:

@@ -1,6 +1,6 @@
 """Profile one contender's server process under load with py-spy; print where time goes.
 
-    python bench/profile.py tgserve-plain [--updates 6000] [--connections 40]
+    python bench/pyspy.py tgserve-plain [--updates 6000] [--connections 40]
 
 Needs ``py-spy`` (``pip install py-spy``). Prints the top functions by own samples and
 by inclusive samples, and the share spent inside tgserve's own modules.

@@ -1,0 +1,116 @@
+"""Backpressure for ``background`` mode: a bound on updates acked but not yet handled.
+
+An update acked in ``background`` mode lives only in this process's memory until its
+handler ends; a crash loses it. :class:`Backlog` keeps at most ``bound`` of them. A
+request that finds the backlog full is *held* (its answer waits) until an update ends,
+so that Telegram's own ``max_connections`` paces delivery and the rest of the flood
+waits at Telegram, which keeps updates for 24 hours. Held requests are let in strictly
+in arrival order; one held longer than ``wait`` seconds is refused (503, delivered
+again later).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import deque
+
+
+class Backlog:
+    """At most ``bound`` admitted updates at once; the rest wait in order, up to ``wait`` s."""
+
+    def __init__(self, bound: int, wait: float) -> None:
+        self.bound = bound
+        self.wait = wait
+        self.unhandled = 0  # admitted and not released: acked (or about to be) and unfinished
+        self.peak_unhandled = 0  # the most at any moment: what a crash could have lost
+        self.held_total = 0  # requests that had to wait for room
+        self.refused = 0  # requests that waited ``wait`` seconds and got no room
+        self._waiters: deque[asyncio.Future[bool]] = deque()
+        self._closed = False
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` was called (the runtime is stopping)."""
+        return self._closed
+
+    @property
+    def held(self) -> int:
+        """Requests waiting for room now."""
+        return len(self._waiters)
+
+    def take(self) -> bool:
+        """Take a place if one is free and nobody waits for one (no await: the common case)."""
+        if self.unhandled < self.bound and not self._waiters and not self._closed:
+            self._take()
+            return True
+        return False
+
+    async def admit(self) -> bool:
+        """Take a place, waiting in line for one if needed; False once ``wait`` runs out
+        (or the backlog is closed). Every True must be matched by one :meth:`release`."""
+        if self.take():
+            return True
+        if self._closed or self.wait <= 0:
+            self.refused += 1
+            return False
+        loop = asyncio.get_running_loop()
+        place: asyncio.Future[bool] = loop.create_future()
+        self._waiters.append(place)
+        self.held_total += 1
+        timer = loop.call_later(self.wait, self._expire, place)
+        try:
+            admitted = await place
+        except asyncio.CancelledError:  # the client went away while held
+            if place.done() and not place.cancelled() and place.result():
+                self.release()  # the place was handed over already: pass it on
+            else:
+                self._forget(place)
+            raise
+        finally:
+            timer.cancel()
+        if not admitted:
+            self.refused += 1
+        return admitted
+
+    def release(self) -> None:
+        """An admitted update ended (or was never needed): hand its place to the next in line."""
+        while self._waiters:
+            place = self._waiters.popleft()
+            if not place.done():
+                place.set_result(True)  # the place moves over; ``unhandled`` stays the same
+                return
+        self.unhandled -= 1
+
+    def close(self) -> None:
+        """Refuse every held request and every later one (the runtime is stopping)."""
+        self._closed = True
+        while self._waiters:
+            place = self._waiters.popleft()
+            if not place.done():
+                place.set_result(False)
+
+    def info(self) -> dict[str, int | float]:
+        """The figures ``GET {path}`` shows."""
+        return {
+            "max_backlog": self.bound,
+            "unhandled": self.unhandled,
+            "peak_unhandled": self.peak_unhandled,
+            "held": self.held,
+            "held_total": self.held_total,
+            "refused_busy": self.refused,
+        }
+
+    def _take(self) -> None:
+        self.unhandled += 1
+        if self.unhandled > self.peak_unhandled:
+            self.peak_unhandled = self.unhandled
+
+    def _expire(self, place: asyncio.Future[bool]) -> None:
+        if not place.done():
+            self._forget(place)
+            place.set_result(False)
+
+    def _forget(self, place: asyncio.Future[bool]) -> None:
+        with contextlib.suppress(ValueError):
+            self._waiters.remove(place)
