@@ -9,6 +9,9 @@ import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Literal, cast
 
+from tgserve.limits.rules import Limits, LimitsError
+from tgserve.limits.rules import parse as parse_limits
+
 AckMode = Literal["inline", "background", "queue"]
 OnError = Literal["ack", "retry"]
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -55,6 +58,9 @@ class Config:
     webhook_url: str | None = None  # registered at start by one process (tgserve.webhook_setup)
     allowed_updates: tuple[str, ...] | None = None  # None: derived from the bot
     webhook_max_connections: int | None = None  # None: Telegram's default, 40
+    limits: Limits | None = dataclasses.field(
+        default_factory=Limits
+    )  # Telegram's send limits (tgserve.limits); None: off
 
     @classmethod
     def load(
@@ -114,6 +120,7 @@ ENV_VARS: dict[str, str] = {
     "webhook_url": "TGSERVE_WEBHOOK_URL",
     "allowed_updates": "TGSERVE_ALLOWED_UPDATES",
     "webhook_max_connections": "TGSERVE_WEBHOOK_MAX_CONNECTIONS",
+    "limits": "TGSERVE_LIMITS",
 }
 
 
@@ -185,6 +192,11 @@ def _validate(v: dict[str, Any]) -> dict[str, Any]:
     for name in ("allowed_ips", "trusted_proxies"):
         if name in v:
             v[name] = _networks(name, v[name])
+    if "limits" in v:
+        try:
+            v["limits"] = parse_limits(v["limits"])
+        except LimitsError as exc:
+            raise ConfigError(str(exc)) from None
     hooks = v.get("startup_hooks", ())
     if callable(hooks):
         hooks = (hooks,)

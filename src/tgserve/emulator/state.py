@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from tgserve.emulator.blocks import Blocks
 from tgserve.emulator.faults import Faults
 from tgserve.emulator.flood import Flood
 from tgserve.emulator.signal import Signal
@@ -226,6 +227,7 @@ class World:
         self.callbacks: dict[str, CallbackRecord] = {}
         self.faults = Faults()
         self.flood = Flood(enabled=flood)
+        self.blocks = Blocks()
         self.listeners: list[Callable[[Event], None]] = []
         self._user_ids = itertools.count(100_001)
         self._group_ids = itertools.count(1_000_000_001)
