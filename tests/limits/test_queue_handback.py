@@ -28,7 +28,7 @@ async def test_no_budget_within_the_lease_hands_the_update_back() -> None:
 
     async with serve(stub) as url:
         config = Config.load({"token": TOKEN, "api_url": url, "ack": "queue", "lease": 1.0}, env={})
-        runtime = Runtime(handle, config, host="worker", server=False)
+        runtime = Runtime(handle, config, host="worker", long_running=False)
         await runtime.start()
         try:
             update = {"update_id": 1, "message": {"chat": {"id": 7}, "text": "hi"}}

@@ -23,7 +23,7 @@ log = logging.getLogger("tgserve.limits")
 MARGIN = 0.05  # seconds kept back from a deadline for the send itself
 BULK_NAP = 1.0  # longest nap of a bulk send between looks at its budget
 LOUD = 60.0  # a retry_after above this is logged as an error
-LATE = 0.05  # seconds past its place a reply may still go
+LATE = 0.03  # seconds past its place a reply may still go
 MAX_LATE = 3  # places given up for lateness before a reply goes late anyway
 
 
