@@ -29,7 +29,9 @@ def test_a_429_with_1s_left_answers_503_in_time_then_the_redelivery_replies() ->
             handle, token=TOKEN, api_url=url, secret_token=SECRET, timeout_margin=0.2
         )
         event = retarget("http_v2", "POST", "/webhook")
-        try:
+        try:  # a warm function: the bot started by an earlier invocation
+            ready = handler(retarget("http_v2", "GET", "/readyz"), LocalContext(timeout=10.0))
+            assert ready["statusCode"] == 200
             began = time.monotonic()
             first = handler(event, LocalContext(timeout=1.0))
             took = time.monotonic() - began
