@@ -217,6 +217,7 @@ def env(url: str) -> dict[str, str]:
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "TGSERVE_API_URL": url,
         "AWS_LAMBDA_FUNCTION_NAME": "tgserve-bench",  # set by Lambda; tgserve reads it
+        "TGSERVE_LIMITS": "off",  # the stub is not Telegram (the cost: bench/limits_bench.py)
     }
 
 

@@ -32,7 +32,11 @@ class Server:
         command = [sys.executable, str(HERE / script), "--port", str(self.port)]
         if api_url is not None:
             command += ["--api-url", api_url]
-        self.proc = subprocess.Popen(command + args, stdout=log, stderr=log, cwd=HERE.parent)
+        # the stub is not Telegram: no send limits (their cost: bench/limits_bench.py)
+        env = {**os.environ, "TGSERVE_LIMITS": os.environ.get("TGSERVE_LIMITS", "off")}
+        self.proc = subprocess.Popen(
+            command + args, stdout=log, stderr=log, cwd=HERE.parent, env=env
+        )
 
     @property
     def pid(self) -> int:

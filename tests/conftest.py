@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -11,6 +12,10 @@ import pytest
 TOKEN = "123456789:AAH" + "x7Kp2Qm9Zr4Tv8Wn3Ys6Ub1Lc5Dg0F_e"
 SECRET = "s3cret-Token_for-tests"
 FORBIDDEN = ("Event loop is closed", "never retrieved", "was never awaited")
+
+# The suite's Bot API stubs are not Telegram: no send limits unless a test asks for them
+# (tests/limits and tests/broadcast do; child processes inherit this).
+os.environ.setdefault("TGSERVE_LIMITS", "off")
 
 
 class LogWatch(logging.Handler):

@@ -15,6 +15,8 @@ from tgserve.transport import FileSpec, Kind, Lost, Unsent, open_transport
 if TYPE_CHECKING:
     import httpx
 
+    from tgserve.limits import Governor
+
 log = logging.getLogger("tgserve.botapi")
 
 _SAFE_TO_REPEAT = ("get",)  # methods that change nothing may be retried after a read error
@@ -77,6 +79,7 @@ class BotAPI:
         self._transport = open_transport(http, timeout, max_in_flight, client)
         self.calls: Counter[str] = Counter()  # requests sent, by method (tgserve.tally)
         self.errors: Counter[tuple[str, str]] = Counter()  # (method, code or "network")
+        self.governor: Governor | None = None  # Telegram's send limits; the runtime sets it
 
     @property
     def id(self) -> int | None:
@@ -103,6 +106,8 @@ class BotAPI:
         url = f"{self.api_url}/bot{self._token}/{method}"
         attempt = 0
         while True:
+            if self.governor is not None:
+                await self.governor.acquire(method, params)
             self.calls[method] += 1
             try:
                 async with self._slots:
@@ -127,7 +132,12 @@ class BotAPI:
                 error = TelegramError(method, code, description, retry_after)
                 if attempt >= self.max_retries:
                     raise error
-                if code == 429 and retry_after is not None and retry_after <= self.max_retry_after:
+                if code == 429 and retry_after is not None and self.governor is not None:
+                    await self.governor.flooded(float(retry_after))  # acquire waits it out
+                    delay = 0.0
+                elif (
+                    code == 429 and retry_after is not None and retry_after <= self.max_retry_after
+                ):
                     delay = float(retry_after)
                 elif code >= 500:
                     delay = self.backoff * 2**attempt

@@ -9,6 +9,9 @@ import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Literal, cast
 
+from tgserve.limits.rules import Limits, LimitsError
+from tgserve.limits.rules import parse as parse_limits
+
 AckMode = Literal["inline", "background", "queue"]
 OnError = Literal["ack", "retry"]
 StateMode = Literal["auto", "on", "off"]
@@ -65,6 +68,9 @@ class Config:
     state: StateMode = "auto"  # bot state in the store: auto = on for every shared store
     state_ttl: float | None = None  # seconds an unwritten state record lives (None: for ever)
     state_codec: StateCodecName = "json"  # "pickle": unsafe on a shared store (docs/state.md)
+    limits: Limits | None = dataclasses.field(
+        default_factory=Limits
+    )  # Telegram's send limits (tgserve.limits); None: off
 
     @classmethod
     def load(
@@ -130,6 +136,7 @@ ENV_VARS: dict[str, str] = {
     "state_ttl": "TGSERVE_STATE_TTL",
     "state_codec": "TGSERVE_STATE_CODEC",
     "ptb_aiohttp": "TGSERVE_PTB_AIOHTTP",
+    "limits": "TGSERVE_LIMITS",
 }
 
 
@@ -209,6 +216,11 @@ def _validate(v: dict[str, Any]) -> dict[str, Any]:
     for name in ("allowed_ips", "trusted_proxies"):
         if name in v:
             v[name] = _networks(name, v[name])
+    if "limits" in v:
+        try:
+            v["limits"] = parse_limits(v["limits"])
+        except LimitsError as exc:
+            raise ConfigError(str(exc)) from None
     hooks = v.get("startup_hooks", ())
     if callable(hooks):
         hooks = (hooks,)

@@ -123,6 +123,10 @@ class _Collector:
         yield calls
         yield errors
         yield flood
+        if snap.limits is not None:
+            from tgserve.limits.metrics import families
+
+            yield from families(snap.limits)
         if snap.webhook is not None:
             from tgserve.webhook_setup.health import metric_families
 

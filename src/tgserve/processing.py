@@ -20,6 +20,7 @@ from tgserve.bots import BotAdapter
 from tgserve.config import Config
 from tgserve.dispatch import ChatScheduler, chat_key
 from tgserve.gate import OK, Response, error, json_response
+from tgserve.limits import HandBack, scope
 from tgserve.store_health import StoreHealth
 from tgserve.stores import Claim, QueueStore, Store
 from tgserve.tally import Tally
@@ -163,7 +164,15 @@ class Updates:
         """Queue mode's worker calls the bot through this, for the handler-time metric."""
         began = time.monotonic()
         try:
-            return await self.adapter.handle(update)
+            with scope(asyncio.get_running_loop().time() + self.config.lease * 0.8) as sends:
+                try:
+                    reply = await self.adapter.handle(update)
+                except Exception:
+                    if sends.short is None:
+                        raise
+            if sends.short is not None:  # hand it back rather than sleep past the lease
+                raise HandBack(sends.short)
+            return reply
         finally:
             self.tally.observe(time.monotonic() - began)
 
@@ -244,14 +253,17 @@ class Updates:
         began = time.monotonic()
         limit = None if deadline is None else asyncio.timeout_at(deadline)
         try:
-            if limit is None:  # the common case; a timeout context costs ~10 us per update
-                reply = await self.adapter.handle(update)
-            else:
-                async with limit:
+            with scope(deadline) as sends:  # replies get their budget within the deadline
+                if limit is None:  # the common case; a timeout context costs ~10 us per update
                     reply = await self.adapter.handle(update)
+                else:
+                    async with limit:
+                        reply = await self.adapter.handle(update)
+            if deadline is not None and sends.short is not None:
+                raise HandBack(sends.short)  # a send could not go in time: deliver again
         except Exception as exc:
             seconds = time.monotonic() - began
-            if limit is not None and limit.expired():
+            if limit is not None and (limit.expired() or sends.short is not None):
                 return await self._out_of_time(update_id, seconds)
             self.tally.counts["failed"] += 1
             self.tally.observe(seconds)

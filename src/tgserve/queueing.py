@@ -21,6 +21,7 @@ from typing import Any
 
 from tgserve.batching import Batcher
 from tgserve.dispatch import chat_key
+from tgserve.limits.budget import HandBack
 from tgserve.store_health import brief
 from tgserve.stores.queue import Job, QueueStats, QueueStore
 
@@ -197,6 +198,11 @@ class QueueWorker:
         try:
             update = json.loads(job.payload)
             await self.handle(update)
+        except HandBack as back:  # no send budget within the lease: deliver it again later
+            self.counts["handed_back"] += 1
+            self._held.pop(job.update_id, None)
+            await self.queue.retry(job, back.delay)
+            return
         except Exception as exc:
             self.counts["failed"] += 1
             log.exception(

@@ -8,6 +8,7 @@ the request path (:mod:`tgserve.webhook`), or, polling, through :meth:`Runtime.p
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import gc
 import logging
 import time
@@ -19,12 +20,14 @@ from tgserve.botapi import BotAPI
 from tgserve.bots import BotAdapter, Target, adapt
 from tgserve.config import Config
 from tgserve.gate import Response, error
+from tgserve.limits.install import install as install_limits
 from tgserve.processing import Outcome, Updates
 from tgserve.state.attach import attach_state
 from tgserve.stores import QueueStats, QueueStore, Store, open_store
 from tgserve.tally import BotAPICounts, Snapshot, Tally
 
 if TYPE_CHECKING:  # queue mode's worker is imported only when used: a lighter cold start
+    from tgserve.limits import Governor
     from tgserve.queueing import QueueWorker
     from tgserve.webhook_setup.registrar import Registrar
 
@@ -80,6 +83,7 @@ class Runtime:
         self.loop: asyncio.AbstractEventLoop | None = None
         self._start_task: asyncio.Task[None] | None = None
         self._stop_task: asyncio.Task[None] | None = None
+        self.governor: Governor | None = None  # Telegram's send limits (tgserve.limits)
         self.last_queue_stats: QueueStats | None = None
         self.webhook: Registrar | None = None  # with webhook_url: registers and watches it
         if config.ack == "queue":
@@ -129,6 +133,7 @@ class Runtime:
         self.state = "starting"
         began = time.monotonic()
         await self.store.open()
+        self.governor = install_limits(self.adapter, self.store, self.config.limits)
         await self.adapter.startup(long_running=self.long_running)
         for hook in self.config.startup_hooks:
             await self._run_hook(hook)
@@ -267,6 +272,7 @@ class Runtime:
             else None,
             webhook=self.webhook.info() if self.webhook is not None else None,
             backlog=self.updates.backlog.info() if self.config.ack == "background" else None,
+            limits=dataclasses.replace(self.governor.stats) if self.governor else None,
         )
 
     def info(self) -> dict[str, Any]:

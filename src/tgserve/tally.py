@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
+from tgserve.limits.governor import LimitStats
 from tgserve.stores import QueueStats
 
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
@@ -95,6 +96,7 @@ class Snapshot:
     botapi: BotAPICounts | None  # plain bots: tgserve's own client
     webhook: Mapping[str, Any] | None = None  # with webhook_url: tgserve.webhook_setup
     backlog: Mapping[str, int | float] | None = None  # background mode: tgserve.backlog
+    limits: LimitStats | None = None  # with the send governor on: tgserve.limits
 
     def info(self, public: Mapping[str, Any]) -> dict[str, Any]:
         """What ``GET {path}`` shows, with ``public`` (the options, no secret) merged in."""
@@ -122,4 +124,6 @@ class Snapshot:
             out["botapi"] = self.botapi.summary()
         if self.webhook is not None:
             out["webhook"] = dict(self.webhook)
+        if self.limits is not None:
+            out["limits"] = self.limits.public()
         return out

@@ -16,6 +16,7 @@ COMMANDS: dict[str, str] = {
     "poll": "tgserve.cli.poll:register",
     "serve": "tgserve.cli.serve:register",
     "worker": "tgserve.cli.worker:register",
+    "broadcast": "tgserve.cli.broadcast:register",
 }
 
 

@@ -35,11 +35,14 @@ async def invoke(world: World, bot: BotState, name: str, values: Mapping[str, An
                 raise Dropped(name)
             raise fault.error()
         params = Params(values)
-        if world.flood.enabled and "chat_id" in params:
+        if (world.flood.enabled or world.blocks.pairs) and "chat_id" in params:
             chat = world.chat(params.chat_id())
             is_group = chat is not None and chat.get("type") != "private"
             chat_id = int(chat["id"]) if chat is not None else None
-            world.flood.check(bot.id, name, chat_id, is_group)
+            if chat_id is not None:
+                world.blocks.check(bot.id, chat_id)
+            paid = params.flag("allow_paid_broadcast")
+            world.flood.check(bot.id, name, chat_id, is_group, paid)
         try:
             result = await func(world, bot, params)
         except (ValueError, TypeError) as exc:  # a parameter of the wrong shape deep inside

@@ -250,9 +250,33 @@ async def faults(request: Request) -> Response:
 
 
 async def flood(request: Request) -> Response:
+    """GET: the 429s answered; POST ``{"enabled", "figures": {...}, "reset"}`` changes them."""
+    world = _world(request)
+    if request.method == "POST":
+        body = await _body(request)
+        try:
+            world.flood.configure(**dict(body.get("figures") or {}))
+        except (TypeError, ValueError) as error:
+            return _error(400, f"bad flood figures: {error}")
+        if body.get("reset"):
+            world.flood.reset()
+        world.flood.enabled = bool(body.get("enabled", world.flood.enabled))
+    return JSONResponse({"ok": True, **world.flood.public()})
+
+
+async def blocks(request: Request) -> Response:
+    """POST ``{"user_id", "bot_id"?, "blocked": true}``: the user blocks (or unblocks) the bot."""
     world, body = _world(request), await _body(request)
-    world.flood.enabled = bool(body.get("enabled"))
-    return JSONResponse({"ok": True, "enabled": world.flood.enabled})
+    try:
+        bot = _bot(world, body.get("bot_id"))
+        user_id = int(body["user_id"])
+    except (LookupError, ValueError, TypeError) as error:
+        return _error(400, str(error))
+    if body.get("blocked", True):
+        world.blocks.block(bot.id, user_id)
+    else:
+        world.blocks.unblock(bot.id, user_id)
+    return JSONResponse({"ok": True})
 
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -288,5 +312,6 @@ def routes() -> list[BaseRoute]:
         Route("/_emulator/files/{file_id}", file),
         Route("/_emulator/events", events),
         Route("/_emulator/faults", same_origin(faults), methods=["POST", "DELETE"]),
-        Route("/_emulator/flood", same_origin(flood), methods=["POST"]),
+        Route("/_emulator/flood", same_origin(flood), methods=["GET", "POST"]),
+        Route("/_emulator/blocks", same_origin(blocks), methods=["POST"]),
     ]

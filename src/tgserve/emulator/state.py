@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from tgserve.emulator.blocks import Blocks
 from tgserve.emulator.credentials import bot_id as token_bot_id
 from tgserve.emulator.faults import Faults
 from tgserve.emulator.flood import Flood
@@ -273,6 +274,7 @@ class World:
         self.join_requests: dict[tuple[int, int], JSON] = {}  # (chat, user) -> request
         self.faults = Faults()
         self.flood = Flood(enabled=flood)
+        self.blocks = Blocks()
         self.listeners: list[Callable[[Event], None]] = []
         self.pusher_factory: Callable[[World, BotState], Pusher] | None = None
         self._user_ids = itertools.count(100_001)

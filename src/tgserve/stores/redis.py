@@ -227,6 +227,13 @@ class RedisStore:
             raise RuntimeError("the Redis store is not open")
         await self._redis.ping()
 
+    @property
+    def client(self) -> Redis:
+        """The open client (tgserve.limits runs its scripts on it)."""
+        if self._redis is None:
+            raise RuntimeError("the Redis store is not open")
+        return self._redis
+
     async def _call(self, name: str, keys: Sequence[str] = (), args: Sequence[Any] = ()) -> Any:
         if self._redis is None:
             raise RuntimeError("the Redis store is not open")

@@ -106,6 +106,10 @@ class SQLiteStore:
             self._db.close()
             self._db = None
 
+    async def run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``fn(connection)`` on the store's thread (tgserve.limits keeps its budgets so)."""
+        return await self._run(fn)
+
     async def _run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         if self._executor is None:
             raise RuntimeError("the SQLite store is not open")

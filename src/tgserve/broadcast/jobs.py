@@ -1,0 +1,84 @@
+"""Where a broadcast job lives: its message and each recipient's state, in the store.
+
+A recipient is ``pending``, then ``sending`` while its one request is out, then
+``sent``, ``blocked`` (403), ``not_found`` (chat not found) or ``failed``. A
+recipient found ``sending`` when a job resumes was in flight when its broadcaster
+died: it may have been delivered, so it is recorded ``unconfirmed`` and never sent again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+OUTCOMES = ("sent", "blocked", "not_found", "failed", "unconfirmed")
+STATES = ("pending", "sending", *OUTCOMES)
+
+
+class JobError(ValueError):
+    """An unknown job id, or a store that cannot hold a broadcast; one line."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Progress:
+    """Recipients by state."""
+
+    counts: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def done(self) -> int:
+        return sum(self.counts.get(o, 0) for o in OUTCOMES)
+
+    def line(self) -> str:
+        parts = [f"{s.replace('_', ' ')} {self.counts.get(s, 0)}" for s in STATES]
+        return f"{self.done}/{self.total}: " + ", ".join(parts)
+
+
+class JobStore(Protocol):
+    async def create(self, job: str, spec: dict[str, Any], chats: Sequence[int]) -> None: ...
+
+    async def spec(self, job: str) -> dict[str, Any] | None: ...
+
+    async def recover(self, job: str) -> int:
+        """Record recipients left ``sending`` as ``unconfirmed``; return how many."""
+        ...
+
+    async def pending(self, job: str) -> list[int]: ...
+
+    async def claim(self, job: str, chat: int) -> bool:
+        """``pending`` -> ``sending``; False when another broadcaster has it."""
+        ...
+
+    async def release(self, job: str, chat: int) -> None:
+        """``sending`` -> ``pending``: the request surely delivered nothing (a 429)."""
+        ...
+
+    async def settle(self, job: str, chat: int, outcome: str) -> None: ...
+
+    async def progress(self, job: str) -> Progress: ...
+
+
+def open_jobs(store: Any, namespace: str) -> JobStore:
+    """The job store on an open tgserve store; one that dies with its process is refused."""
+    kind = type(store).__name__
+    if kind == "RedisStore":
+        from tgserve.broadcast.redis import RedisJobs
+
+        return RedisJobs(store, namespace)
+    if kind == "SQLiteStore":
+        from tgserve.broadcast.sqlite import SQLiteJobs
+
+        return SQLiteJobs(store, namespace)
+    if kind == "PostgresStore":
+        from tgserve.broadcast.postgres import PostgresJobs
+
+        return PostgresJobs(store, namespace)
+    raise JobError(
+        "a broadcast must outlive its process and be shared by every sender: use "
+        "--store (or TGSERVE_STORE) sqlite:///path, redis://... or postgresql://..."
+    )
