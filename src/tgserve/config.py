@@ -9,8 +9,10 @@ import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Literal, cast
 
+from tgserve.config_error import ConfigError as ConfigError  # re-exported: its public home
 from tgserve.limits.rules import Limits, LimitsError
 from tgserve.limits.rules import parse as parse_limits
+from tgserve.webhook_setup.options import check_secrets, check_webhook
 
 AckMode = Literal["inline", "background", "queue"]
 OnError = Literal["ack", "retry"]
@@ -19,17 +21,12 @@ StateCodecName = Literal["json", "pickle"]
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 StartupHook = Callable[[], Awaitable[Any]]
 
-SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 # Telegram's published webhook source ranges.
 TELEGRAM_NETWORKS = ("149.154.160.0/20", "91.108.4.0/22")
 ACK_MODES: tuple[AckMode, ...] = ("inline", "background", "queue")
 RESERVED_PATHS = ("/healthz", "/readyz", "/metrics")  # tgserve's own routes, on every host
 BACKLOG_PER_SLOT = 4  # max_backlog's default: this many times max_concurrency
 MAX_BACKLOG_WAIT = 50.0
-
-
-class ConfigError(ValueError):
-    """An option has a value tgserve refuses; the message names the option and the rule."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -178,8 +175,6 @@ def _route(path: str) -> str:
 
 
 def _validate(v: dict[str, Any]) -> dict[str, Any]:
-    from tgserve.webhook_setup.options import check_secrets, check_webhook
-
     check_secrets(v)
     path = v.get("path", "/webhook")
     if not isinstance(path, str) or not path.startswith("/") or _route(path) in RESERVED_PATHS:

@@ -8,8 +8,10 @@ import urllib.parse
 from collections.abc import Sequence
 from typing import Any
 
-from tgserve.config import SECRET_RE, ConfigError
+from tgserve.config_error import ConfigError
+from tgserve.webhook_setup.update_types import ALL_UPDATE_TYPES, NEWER_TYPES
 
+SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 LOOPBACK_NAMES = ("localhost",)
 
 
@@ -62,8 +64,6 @@ def check_webhook(v: dict[str, Any]) -> None:
 
 
 def _update_types(value: Any) -> tuple[str, ...]:
-    from tgserve.webhook_setup.update_types import ALL_UPDATE_TYPES, NEWER_TYPES
-
     items = [s for s in re.split(r"[\s,]+", value) if s] if isinstance(value, str) else value
     names = [str(s) for s in items]
     if names == ["all"]:

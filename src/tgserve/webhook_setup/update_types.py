@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from tgserve.config import Config
+from typing import Any, Protocol
 
 MESSAGE_TYPES: tuple[str, ...] = (
     "message",
@@ -45,7 +42,14 @@ NEWER_TYPES: tuple[str, ...] = ("subscription", "stopped_message_generation")
 NOT_BY_DEFAULT = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
 
 
-def allowed_updates_for(config: Config, adapter: Any) -> tuple[str, ...]:
+class HasAllowedUpdates(Protocol):
+    """What :func:`allowed_updates_for` reads of a :class:`~tgserve.config.Config`."""
+
+    @property
+    def allowed_updates(self) -> tuple[str, ...] | None: ...
+
+
+def allowed_updates_for(config: HasAllowedUpdates, adapter: Any) -> tuple[str, ...]:
     """The explicit option, else what the bot's adapter says it can handle, else all."""
     if config.allowed_updates is not None:
         return config.allowed_updates
