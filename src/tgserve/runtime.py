@@ -143,7 +143,7 @@ class Runtime:
         if self.config.webhook_url is not None:
             from tgserve.webhook_setup.hook import start_registrar
 
-            self.webhook = await start_registrar(self)
+            self.webhook = await start_registrar(self.config, self.host, self.adapter)
         if self.config.gc_freeze:
             _freeze_gc_once()
         self.state = "running"

@@ -6,32 +6,33 @@ import logging
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from tgserve.runtime import Runtime
+    from tgserve.bots.base import BotAdapter
+    from tgserve.config import Config
     from tgserve.webhook_setup.registrar import Registrar
 
 log = logging.getLogger("tgserve.webhook")
 
 
-async def start_registrar(runtime: Runtime) -> Registrar | None:
-    """The started registrar, or ``None`` when there is nothing to register (or polling)."""
-    config = runtime.config
+async def start_registrar(config: Config, host: str, adapter: BotAdapter) -> Registrar | None:
+    """The started registrar for the runtime's `config`, `host` and bot `adapter`, or ``None``
+    when there is nothing to register (or polling)."""
     if config.webhook_url is None:
         return None
-    if runtime.host == "polling":
+    if host == "polling":
         log.warning("webhook_url is ignored while polling (a webhook would stop getUpdates)")
         return None
     from tgserve.webhook_setup import registrar as module
     from tgserve.webhook_setup.update_types import allowed_updates_for
 
-    token = config.token or getattr(runtime.adapter, "token", None)
+    token = config.token or getattr(adapter, "token", None)
     if not token:
         log.warning("webhook_url is set but the bot's token is unknown; not registered")
         return None
     registrar = module.Registrar(
         config,
-        bot_id=runtime.adapter.bot_id,
+        bot_id=adapter.bot_id,
         token=str(token),
-        allowed_updates=allowed_updates_for(config, runtime.adapter),
+        allowed_updates=allowed_updates_for(config, adapter),
         check_every=module.CHECK_EVERY,
     )
     await registrar.start(wait=config.startup_timeout)
