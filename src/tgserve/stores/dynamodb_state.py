@@ -13,12 +13,19 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Protocol
-
-if TYPE_CHECKING:
-    from tgserve.stores.dynamodb import DynamoDBStore
+from typing import Any, Protocol
 
 FIELD = "f:"
+
+
+class _Table(Protocol):
+    """What the state reads of :class:`~tgserve.stores.dynamodb.DynamoDBStore`: its table,
+    its namespace and its open client."""
+
+    table: str
+    namespace: str
+
+    def _open_client(self) -> Any: ...
 
 
 class _Change(Protocol):
@@ -28,9 +35,9 @@ class _Change(Protocol):
 
 
 class DynamoDBState:
-    """The state backend protocol (read, write, delete, close) on a :class:`DynamoDBStore`."""
+    """The state backend protocol (read, write, delete, close) on a DynamoDB store's client."""
 
-    def __init__(self, store: DynamoDBStore, ttl: float | None = None) -> None:
+    def __init__(self, store: _Table, ttl: float | None = None) -> None:
         self.store = store
         self.ttl = ttl
 
