@@ -100,7 +100,6 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 # the many-bots hosts and their single-bot hosts).
 # Delete each once it is gone.
 REPORTED = [
-    ["tgserve.hosts.asgi", "tgserve.hosts.asgi_bots"],
     ["tgserve.hosts.wsgi", "tgserve.hosts.wsgi_bots"],
 ]
 

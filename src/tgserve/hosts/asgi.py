@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, MutableMapping
+from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING, Any, overload
 
 from tgserve.bots import Target
 from tgserve.config import Config
-from tgserve.gate import Request, Response, error, header_map
+from tgserve.gate import Request, Response, header_map
+from tgserve.hosts.asgi_io import SLOW_BODY, Receive, Scope, Send, read_body, send_response
 from tgserve.runtime import Runtime
 from tgserve.webhook import ReadBody, Webhook
 
@@ -18,13 +19,6 @@ if TYPE_CHECKING:
     from tgserve.hosts.asgi_bots import BotsASGIApp
 
 log = logging.getLogger("tgserve.asgi")
-# 400, not 408: docs/design.md's status table is the contract; the request is incomplete.
-SLOW_BODY = error(400, "body read timed out", (("connection", "close"),))
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
 
 
 class ASGIApp:
@@ -88,38 +82,12 @@ class ASGIApp:
             raw: bytes | Response | None
             try:
                 async with asyncio.timeout(self.body_timeout):
-                    raw = await _read_body(receive, step.limit)
+                    raw = await read_body(receive, step.limit)
             except TimeoutError:
                 raw = SLOW_BODY
             step = self.webhook.body(raw)
         response = self.webhook.answer_now(step) or await self.webhook.answer(step)
-        await _send(send, response, scope["method"])
-
-
-async def _read_body(receive: Receive, limit: int) -> bytes | None:
-    """The whole body, or ``None`` as soon as it passes ``limit`` bytes."""
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunk: bytes = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
-
-
-async def _send(send: Send, response: Response, method: str) -> None:
-    body = b"" if method == "HEAD" else response.body
-    headers = [(k.encode(), v.encode()) for k, v in response.headers]
-    headers.append((b"content-length", str(len(response.body)).encode()))
-    await send({"type": "http.response.start", "status": response.status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+        await send_response(send, response, scope["method"])
 
 
 async def _stop_at_loop_exit(runtime: Runtime) -> None:

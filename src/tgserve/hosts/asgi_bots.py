@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 from tgserve.gate import Query, Request, Response, header_map
-from tgserve.hosts.asgi import SLOW_BODY, Receive, Scope, Send, _read_body, _send
+from tgserve.hosts.asgi_io import SLOW_BODY, Receive, Scope, Send, read_body, send_response
 from tgserve.multibot import Bots, BotSpec, bot_request
 from tgserve.webhook import ReadBody
 
@@ -70,22 +70,22 @@ class BotsASGIApp:
         request = Request(scope["method"], path, headers, b"", client[0] if client else None)
         target = bot_request(self.bots, request)
         if isinstance(target, Response):
-            await _send(send, target, scope["method"])
+            await send_response(send, target, scope["method"])
             return
         if isinstance(target, Query):
-            await _send(send, await self.bots.answer(target), scope["method"])
+            await send_response(send, await self.bots.answer(target), scope["method"])
             return
         step = target.head(request)
         if isinstance(step, ReadBody):
             raw: bytes | Response | None
             try:
                 async with asyncio.timeout(self.body_timeout):
-                    raw = await _read_body(receive, step.limit)
+                    raw = await read_body(receive, step.limit)
             except TimeoutError:
                 raw = SLOW_BODY
             step = target.body(raw)
         response = target.answer_now(step) or await target.answer(step)
-        await _send(send, response, scope["method"])
+        await send_response(send, response, scope["method"])
 
 
 def asgi_bots(bots: Mapping[str, BotSpec | Any], /, **options: Any) -> BotsASGIApp:
