@@ -95,15 +95,6 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return sorted(groups)
 
 
-# Found on main outside the emulator, through type-only and lazy imports; reported to be cut
-# (webhook_setup's type imports of Config and Runtime; dynamodb_state's of its store;
-# the many-bots hosts and their single-bot hosts).
-# Delete each once it is gone.
-REPORTED = [
-    ["tgserve.hosts.wsgi", "tgserve.hosts.wsgi_bots"],
-]
-
-
 def test_the_finder_sees_a_cycle() -> None:
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
     assert cycles({"a": {"b"}, "b": set()}) == []
@@ -112,5 +103,5 @@ def test_the_finder_sees_a_cycle() -> None:
 def test_no_import_cycles() -> None:
     graph = import_graph()
     assert graph["tgserve.emulator.api"] >= {"tgserve.emulator.methods"}  # the walk sees imports
-    found = [group for group in cycles(graph) if group not in REPORTED]
+    found = cycles(graph)
     assert found == [], "import cycles: " + "; ".join(" <-> ".join(g) for g in found)

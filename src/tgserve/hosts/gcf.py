@@ -15,7 +15,8 @@ import dataclasses
 from typing import Any, Protocol, cast
 
 from tgserve.config import Config, ConfigError
-from tgserve.hosts.wsgi import READ_CHUNK, WSGIApp
+from tgserve.hosts.wsgi import WSGIApp
+from tgserve.hosts.wsgi_io import READ_CHUNK
 
 
 class CloudFunction(Protocol):

@@ -11,14 +11,24 @@ from __future__ import annotations
 import concurrent.futures
 import logging
 import threading
-from collections.abc import Callable, Iterable, Mapping
-from http import HTTPStatus
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, overload
 
 from tgserve import loopthread
 from tgserve.bots import Target
 from tgserve.config import Config
-from tgserve.gate import Query, Request, Response, Verdict, error
+from tgserve.gate import Query, Response, Verdict, error
+from tgserve.hosts.wsgi_io import (
+    READY_TIMEOUT,
+    SLACK,
+    Environ,
+    StartResponse,
+    close_after,
+    environ_request,
+    read_body,
+    reason_phrase,
+    settle_body,
+)
 from tgserve.runtime import Runtime
 from tgserve.webhook import ReadBody, Webhook
 
@@ -26,12 +36,6 @@ if TYPE_CHECKING:
     from tgserve.hosts.wsgi_bots import BotsWSGIApp
 
 log = logging.getLogger("tgserve.wsgi")
-
-Environ = dict[str, Any]
-StartResponse = Callable[..., Any]
-READY_TIMEOUT = 1.0
-SLACK = 10.0  # seconds past inline_timeout before a request thread gives up waiting
-READ_CHUNK = 64 * 1024
 
 
 class WSGIApp:
@@ -71,7 +75,7 @@ class WSGIApp:
         status, headers, body = self.call(environ)
         if not settle_body(environ, self.config.max_body_bytes):
             close_after(start_response)
-        start_response(f"{status} {_reason(status)}", headers)
+        start_response(f"{status} {reason_phrase(status)}", headers)
         return [b"" if environ.get("REQUEST_METHOD") == "HEAD" else body]
 
     def call(
@@ -84,11 +88,11 @@ class WSGIApp:
         return response.status, headers, response.body
 
     def _respond(self, environ: Environ, given: bytes | None = None) -> Response:
-        request = _request(environ)
+        request = environ_request(environ)
         webhook = self._webhook
         verdict = webhook.head(request)
         if isinstance(verdict, ReadBody):
-            raw = _read_body(environ, verdict.limit) if given is None else given
+            raw = read_body(environ, verdict.limit) if given is None else given
             if raw is not None and given is None:
                 environ["tgserve.body_read"] = True
             verdict = webhook.body(raw)
@@ -129,103 +133,6 @@ class WSGIApp:
             thread.shutdowns.remove(self._runtime.stop)
         budget = (self.config.grace_period if grace is None else grace) + SLACK
         loopthread.run(self._runtime.stop(grace), budget)
-
-
-def _request(environ: Environ) -> Request:
-    headers: dict[str, str] = {}
-    for key, value in environ.items():
-        if key.startswith("HTTP_"):
-            headers[key[5:].replace("_", "-").lower()] = str(value)
-    for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-        if environ.get(key):
-            headers[key.replace("_", "-").lower()] = str(environ[key])
-    path = environ.get("PATH_INFO") or "/"
-    if isinstance(path, str):
-        path = path.encode("latin-1", "replace").decode("utf-8", "replace")
-    return Request(
-        str(environ.get("REQUEST_METHOD", "GET")),
-        path,
-        headers,
-        b"",
-        environ.get("REMOTE_ADDR") or None,
-    )
-
-
-def _read_body(environ: Environ, limit: int) -> bytes | None:
-    """The body, bounded: ``None`` as soon as it passes ``limit`` (the rest is not read)."""
-    stream = environ.get("wsgi.input")
-    if stream is None:
-        return b""
-    length = environ.get("CONTENT_LENGTH")
-    try:
-        expected = int(length) if length else None
-    except ValueError:
-        expected = None
-    if expected is not None:
-        if expected > limit:
-            return None
-        data: bytes = stream.read(expected) if expected else b""
-        return data
-    chunks: list[bytes] = []
-    size = 0
-    while True:  # no length (chunked): read until EOF, at most limit + 1 bytes
-        chunk = stream.read(min(READ_CHUNK, limit + 1 - size))
-        if not chunk:
-            return b"".join(chunks)
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > limit:
-            return None
-
-
-def settle_body(environ: Environ, budget: int) -> bool:
-    """Read and drop what is left of the request body, at most ``budget`` bytes; True when
-    the body is all read, so the connection can take the next request (keep-alive)."""
-    if environ.get("tgserve.body_read"):
-        return True
-    stream = environ.get("wsgi.input")
-    if stream is None or environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
-        return True
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or -1)
-    except ValueError:
-        return False
-    if length > budget:
-        return False
-    if length >= 0:  # none of it was read (the gate refused it first): read just that much
-        while length > 0:
-            chunk = stream.read(min(READ_CHUNK, length))
-            if not chunk:
-                return False
-            length -= len(chunk)
-        return True
-    if "chunked" not in str(environ.get("HTTP_TRANSFER_ENCODING", "")).lower():
-        return True  # no length, not chunked: no body
-    left = budget  # chunked: the server's stream ends with the body
-    while left >= 0:
-        chunk = stream.read(min(READ_CHUNK, left + 1))
-        if not chunk:
-            return True
-        left -= len(chunk)
-    return False
-
-
-def close_after(start_response: StartResponse) -> None:
-    """Ask the server to close the connection after this answer (a body was left unread).
-
-    gunicorn's ``start_response`` is a method of its response, whose ``force_close`` makes
-    it answer ``Connection: close`` and close; other servers skip an unread body themselves.
-    """
-    force = getattr(getattr(start_response, "__self__", None), "force_close", None)
-    if callable(force):
-        force()
-
-
-def _reason(status: int) -> str:
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "Unknown"
 
 
 @overload

@@ -11,15 +11,15 @@ from typing import Any
 
 from tgserve import loopthread
 from tgserve.gate import Query, Response, error
-from tgserve.hosts.wsgi import (
+from tgserve.hosts.wsgi_io import (
     READY_TIMEOUT,
     SLACK,
     Environ,
     StartResponse,
-    _read_body,
-    _reason,
-    _request,
     close_after,
+    environ_request,
+    read_body,
+    reason_phrase,
     settle_body,
 )
 from tgserve.multibot import Bots, BotSpec, bot_request
@@ -62,12 +62,12 @@ class BotsWSGIApp:
         headers = [*response.headers, ("content-length", str(len(response.body)))]
         if not settle_body(environ, self.max_body_bytes):
             close_after(start_response)
-        start_response(f"{response.status} {_reason(response.status)}", headers)
+        start_response(f"{response.status} {reason_phrase(response.status)}", headers)
         return [b"" if environ.get("REQUEST_METHOD") == "HEAD" else response.body]
 
     def _respond(self, environ: Environ) -> Response:
         bots = self.bots
-        request = _request(environ)
+        request = environ_request(environ)
         target = bot_request(bots, request)
         if isinstance(target, Response):
             return target
@@ -77,7 +77,7 @@ class BotsWSGIApp:
                 return loopthread.run(bots.answer(target), timeout)
             step = target.head(request)
             if isinstance(step, ReadBody):
-                raw = _read_body(environ, step.limit)
+                raw = read_body(environ, step.limit)
                 if raw is not None:
                     environ["tgserve.body_read"] = True
                 step = target.body(raw)
