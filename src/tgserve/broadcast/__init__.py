@@ -16,7 +16,7 @@ from typing import Any
 
 from tgserve.botapi import BotAPI
 from tgserve.broadcast.chats import ChatsError, read_chats
-from tgserve.broadcast.jobs import OUTCOMES, JobError, JobStore, Progress, open_jobs
+from tgserve.broadcast.jobs import OUTCOMES, JobError, JobStore, Progress
 from tgserve.broadcast.sender import Paused, run_job
 from tgserve.limits import Governor, Limits, open_ledger
 from tgserve.stores import open_store
@@ -30,6 +30,27 @@ __all__ = [
     "Progress",
     "read_chats",
 ]
+
+
+def open_jobs(store: Any, namespace: str) -> JobStore:
+    """The job store on an open tgserve store; one that dies with its process is refused."""
+    kind = type(store).__name__
+    if kind == "RedisStore":
+        from tgserve.broadcast.redis import RedisJobs
+
+        return RedisJobs(store, namespace)
+    if kind == "SQLiteStore":
+        from tgserve.broadcast.sqlite import SQLiteJobs
+
+        return SQLiteJobs(store, namespace)
+    if kind == "PostgresStore":
+        from tgserve.broadcast.postgres import PostgresJobs
+
+        return PostgresJobs(store, namespace)
+    raise JobError(
+        "a broadcast must outlive its process and be shared by every sender: use "
+        "--store (or TGSERVE_STORE) sqlite:///path, redis://... or postgresql://..."
+    )
 
 
 class Broadcaster:

@@ -61,24 +61,3 @@ class JobStore(Protocol):
     async def settle(self, job: str, chat: int, outcome: str) -> None: ...
 
     async def progress(self, job: str) -> Progress: ...
-
-
-def open_jobs(store: Any, namespace: str) -> JobStore:
-    """The job store on an open tgserve store; one that dies with its process is refused."""
-    kind = type(store).__name__
-    if kind == "RedisStore":
-        from tgserve.broadcast.redis import RedisJobs
-
-        return RedisJobs(store, namespace)
-    if kind == "SQLiteStore":
-        from tgserve.broadcast.sqlite import SQLiteJobs
-
-        return SQLiteJobs(store, namespace)
-    if kind == "PostgresStore":
-        from tgserve.broadcast.postgres import PostgresJobs
-
-        return PostgresJobs(store, namespace)
-    raise JobError(
-        "a broadcast must outlive its process and be shared by every sender: use "
-        "--store (or TGSERVE_STORE) sqlite:///path, redis://... or postgresql://..."
-    )
