@@ -68,12 +68,16 @@ class PTBBot:
         stock = type(request) is HTTPXRequest or swapped
         if stock and "do_request" not in vars(request):
             _limit_in_flight(request, self.max_in_flight)  # a subclass is left alone
-        await self.app.initialize()
-        if self.app.post_init:
-            await self.app.post_init(self.app)
-        if long_running:
-            await self.app.start()
-            self._started = True
+        try:
+            await self.app.initialize()
+            if self.app.post_init:
+                await self.app.post_init(self.app)
+            if long_running:
+                await self.app.start()
+                self._started = True
+        except BaseException:
+            await self._close_failed_start()  # shutdown() is not called for a failed start
+            raise
             if isinstance(request, HTTPXRequest) and not self.aiohttp:
                 log.info(
                     "this PTB bot calls the Bot API through httpx; built with "
@@ -92,6 +96,19 @@ class PTBBot:
                 await self.app.post_shutdown(self.app)
         finally:
             vars(self.app.bot.request).pop("do_request", None)  # a restart binds a new one
+            if self._originals is not None:
+                restore(self.app.bot, self._originals)
+                self._originals = None
+
+    async def _close_failed_start(self) -> None:
+        try:
+            if self.app.running:
+                await self.app.stop()
+            await self.app.shutdown()  # closes the bot's requests, the swapped ones included
+        except Exception:
+            log.exception("closing the PTB application after its failed start failed")
+        finally:
+            vars(self.app.bot.request).pop("do_request", None)
             if self._originals is not None:
                 restore(self.app.bot, self._originals)
                 self._originals = None
