@@ -113,7 +113,14 @@ async def one_run(store: str, state: str, api_url: str, updates: int, chats: int
     from tgserve.runtime import Runtime
 
     config = Config.load(
-        {"store": store, "state": state, "ack": "inline", "metrics": False, "gc_freeze": False},
+        {
+            "store": store,
+            "state": state,
+            "ack": "inline",
+            "metrics": False,
+            "gc_freeze": False,
+            "limits": "off",  # the stub is not Telegram: no send limits to keep
+        },
         env={},
     )
     runtime = Runtime(build_bot(api_url), config, host="bench", long_running=False)

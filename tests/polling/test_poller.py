@@ -53,7 +53,9 @@ def quick_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
 async def polling_bot(
     tg: Emulator, handler: Any, token: str | None = None, bot: Any = None, **kwargs: Any
 ) -> AsyncIterator[Poller]:
-    config = tgserve.Config.load({"token": token or tg.token, "api_url": tg.api_url}, env={})
+    config = tgserve.Config.load(
+        {"token": token or tg.token, "api_url": tg.api_url, "limits": "off"}, env={}
+    )
     runtime = Runtime(handler, config, bot=bot, host="polling")
     api = tgserve.BotAPI(token or tg.token, tg.api_url, max_retries=0)
     poller = Poller(runtime, api, timeout=1, **kwargs)

@@ -49,6 +49,7 @@ def env_for(store: str, api_url: str, bot_id: int, **extra: str) -> dict[str, st
         "TELEGRAM_BOT_TOKEN": f"{bot_id}:{TOKEN.split(':')[1]}",
         "TGSERVE_API_URL": api_url,
         "TGSERVE_STORE": store,
+        "TGSERVE_LIMITS": "off",  # send limits are tests/limits' subject, not this one's
         "STATE_TEST_PID": "1",
         "PYTHONPATH": os.pathsep.join([src, str(ROOT), env.get("PYTHONPATH", "")]),
         "PYTHONUNBUFFERED": "1",
