@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, overload
 
 from tgserve.bots import Target
 from tgserve.config import Config
 from tgserve.gate import Request, Response, header_map
-from tgserve.hosts.asgi_io import SLOW_BODY, Receive, Scope, Send, read_body, send_response
+from tgserve.hosts.asgi_io import (
+    SLOW_BODY,
+    LifespanApp,
+    Receive,
+    Scope,
+    Send,
+    read_body,
+    send_response,
+)
 from tgserve.runtime import Runtime
 from tgserve.webhook import ReadBody, Webhook
 
@@ -21,7 +28,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("tgserve.asgi")
 
 
-class ASGIApp:
+class ASGIApp(LifespanApp):
     """Lifespan starts and stops the runtime; without lifespan (a mounted sub-app) the first
     request starts it and the loop's own shutdown stops it."""
 
@@ -32,38 +39,11 @@ class ASGIApp:
         self.webhook = Webhook(runtime)
         self._keeper: asyncio.Task[None] | None = None
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            await self._http(scope, receive, send)
-        elif scope["type"] == "lifespan":
-            await self._lifespan(receive, send)
-        elif scope["type"] == "websocket":
-            await send({"type": "websocket.close", "code": 1008})
-
-    @contextlib.asynccontextmanager
-    async def lifespan(self, app: Any = None) -> AsyncIterator[None]:
-        """For a parent app: ``FastAPI(lifespan=tg.lifespan)`` starts and drains the bot."""
+    async def _start(self) -> None:
         await self.runtime.start()
-        try:
-            yield
-        finally:
-            await self.runtime.stop()
 
-    async def _lifespan(self, receive: Receive, send: Send) -> None:
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                try:
-                    await self.runtime.start()
-                except Exception as exc:
-                    log.exception("start-up failed")
-                    await send({"type": "lifespan.startup.failed", "message": type(exc).__name__})
-                    return
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                await self.runtime.stop()
-                await send({"type": "lifespan.shutdown.complete"})
-                return
+    async def _stop(self) -> None:
+        await self.runtime.stop()
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.runtime.state == "new" and self._keeper is None:

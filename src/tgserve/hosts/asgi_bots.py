@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from tgserve.gate import Query, Request, Response, header_map
-from tgserve.hosts.asgi_io import SLOW_BODY, Receive, Scope, Send, read_body, send_response
+from tgserve.hosts.asgi_io import (
+    SLOW_BODY,
+    LifespanApp,
+    Receive,
+    Scope,
+    Send,
+    read_body,
+    send_response,
+)
 from tgserve.multibot import Bots, BotSpec, bot_request
 from tgserve.webhook import ReadBody
 
 log = logging.getLogger("tgserve.asgi")
 
 
-class BotsASGIApp:
+class BotsASGIApp(LifespanApp):
     """Lifespan starts and stops every bot; ``app.bots.add(...)`` / ``remove(...)`` change
     the set while serving."""
 
@@ -25,38 +32,11 @@ class BotsASGIApp:
     def __init__(self, bots: Bots) -> None:
         self.bots = bots
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            await self._http(scope, receive, send)
-        elif scope["type"] == "lifespan":
-            await self._lifespan(receive, send)
-        elif scope["type"] == "websocket":
-            await send({"type": "websocket.close", "code": 1008})
-
-    @contextlib.asynccontextmanager
-    async def lifespan(self, app: Any = None) -> AsyncIterator[None]:
-        """For a parent app: ``FastAPI(lifespan=tg.lifespan)`` starts and drains the bots."""
+    async def _start(self) -> None:
         await self.bots.start()
-        try:
-            yield
-        finally:
-            await self.bots.stop()
 
-    async def _lifespan(self, receive: Receive, send: Send) -> None:
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                try:
-                    await self.bots.start()
-                except Exception as exc:
-                    log.exception("start-up failed")
-                    await send({"type": "lifespan.startup.failed", "message": type(exc).__name__})
-                    return
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                await self.bots.stop()
-                await send({"type": "lifespan.shutdown.complete"})
-                return
+    async def _stop(self) -> None:
+        await self.bots.stop()
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope["path"]
