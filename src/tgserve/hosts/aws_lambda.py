@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 from tgserve import logs
 from tgserve.bots import Target
+from tgserve.coldstart import cold_phase
 from tgserve.config import Config, ConfigError
 from tgserve.gate import Request, Response, error
 from tgserve.hosts.lambda_events import EventError, EventSource, HttpV2, infer
@@ -56,7 +57,9 @@ class LambdaHandler:
         request_id = getattr(context, "aws_request_id", None)
         with _lock:
             cold, self.cold = self.cold, False
-            with logs.stamp(aws_request_id=request_id, cold_start=cold):
+            # the cold invocation starts the bot and imports its HTTP client
+            phase = cold_phase(self.runtime.config.gc_freeze) if cold else contextlib.nullcontext()
+            with phase, logs.stamp(aws_request_id=request_id, cold_start=cold):
                 source, method, path, response = self._invoke(event, context)
         result = source.response(response, head=method == "HEAD")
         level = logging.INFO if cold or response.status >= 500 else logging.DEBUG
