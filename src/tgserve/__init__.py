@@ -95,7 +95,7 @@ def __getattr__(name: str) -> _Any:
     if module is None:
         raise AttributeError(f"module 'tgserve' has no attribute {name!r}")
     if name in _COLD_START_HOSTS:  # their first use imports most of tgserve, on a cold start
-        with _coldstart.cold_phase(_coldstart.freeze_wanted()):
+        with _coldstart.cold_phase("import", _coldstart.freeze_wanted()):
             value = getattr(_importlib.import_module(module), name)
     else:
         value = getattr(_importlib.import_module(module), name)

@@ -8,8 +8,10 @@ bot's cold start). Inside :func:`cold_phase` the collector does not run; at its 
 was built is frozen (``gc.freeze()``: kept out of every later scan, as the runtime's
 ``gc_freeze`` does at start-up) and the collector runs again. The few cycles that became
 garbage during the phase are kept with it (bytes, not megabytes). Each phase is bounded:
-the import of the host's module, the cold invocation. ``gc_freeze=False`` (or
-``TGSERVE_GC_FREEZE=0`` for the import) pauses without freezing.
+the import of the host's module, the cold invocation. Each kind of phase freezes once
+per process (a test process makes many handlers; its garbage is not kept, it is collected
+as usual). ``gc_freeze=False`` (or ``TGSERVE_GC_FREEZE=0`` for the import) pauses without
+freezing.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import os
 from collections.abc import Iterator
 
 FALSE = ("0", "false", "no", "off")
+_frozen: set[str] = set()  # the phases that have frozen in this process
 
 
 def freeze_wanted() -> bool:
@@ -28,16 +31,18 @@ def freeze_wanted() -> bool:
 
 
 @contextlib.contextmanager
-def cold_phase(freeze: bool) -> Iterator[None]:
-    """No automatic collection inside the block; after it, freeze what it built (``freeze``)
-    and let the collector run again. A block entered with the collector off changes nothing."""
+def cold_phase(name: str, freeze: bool) -> Iterator[None]:
+    """No automatic collection inside the block; after it, freeze what it built (``freeze``,
+    the first phase ``name`` of the process) and let the collector run again. A block
+    entered with the collector off changes nothing."""
     if not gc.isenabled():
         yield
         return
     gc.disable()
     try:
         yield
-        if freeze:
+        if freeze and name not in _frozen:
+            _frozen.add(name)
             gc.freeze()
     finally:
         gc.enable()

@@ -58,7 +58,11 @@ class LambdaHandler:
         with _lock:
             cold, self.cold = self.cold, False
             # the cold invocation starts the bot and imports its HTTP client
-            phase = cold_phase(self.runtime.config.gc_freeze) if cold else contextlib.nullcontext()
+            phase = (
+                cold_phase("invocation", self.runtime.config.gc_freeze)
+                if cold
+                else contextlib.nullcontext()
+            )
             with phase, logs.stamp(aws_request_id=request_id, cold_start=cold):
                 source, method, path, response = self._invoke(event, context)
         result = source.response(response, head=method == "HEAD")
