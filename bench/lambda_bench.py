@@ -420,7 +420,9 @@ plain bot's 216 ms go, roughly, to the interpreter (10 ms), `typing` and `loggin
 (~28 ms), asyncio with ssl and subprocess (~44 ms), tgserve itself (~15 ms), httpx with
 certifi (~50 ms), the HTTPS client's TLS context, loading certifi's CA bundle (~25-40
 ms), and the reply; Mangum + FastAPI + PTB pays the same asyncio, httpx and TLS costs
-plus FastAPI's and PTB's imports. aiogram 3's import rebuilds its pydantic models and
+plus FastAPI's and PTB's imports, and the cyclic collector's passes over all of them,
+which tgserve's Lambda host pauses (src/tgserve/coldstart.py: 33-38 ms of collections
+down to 2-4 ms in a plain bot's cold start). aiogram 3's import rebuilds its pydantic models and
 takes seconds on this machine, whoever hosts it. Figures move by tens of percent between
 runs on this shared machine (the JSON holds every round); the plain-bot ratio measured
 0.33 on a busier day and 0.39-0.40 on quiet ones."""
