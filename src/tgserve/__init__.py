@@ -12,6 +12,7 @@ import importlib as _importlib
 from typing import TYPE_CHECKING as _TYPE_CHECKING
 from typing import Any as _Any
 
+from tgserve import coldstart as _coldstart
 from tgserve import redact as _redact
 
 if _TYPE_CHECKING:
@@ -62,6 +63,8 @@ _EXPORTS: dict[str, str] = {
     "yandex": "tgserve.hosts.yandex",
 }
 
+_COLD_START_HOSTS = ("aws_lambda", "yandex")  # frozen-instance hosts (tgserve.coldstart)
+
 __all__ = [
     "AiohttpRequest",
     "BotAPI",
@@ -91,7 +94,11 @@ def __getattr__(name: str) -> _Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'tgserve' has no attribute {name!r}")
-    value = getattr(_importlib.import_module(module), name)
+    if name in _COLD_START_HOSTS:  # their first use imports most of tgserve, on a cold start
+        with _coldstart.cold_phase("import", _coldstart.freeze_wanted()):
+            value = getattr(_importlib.import_module(module), name)
+    else:
+        value = getattr(_importlib.import_module(module), name)
     globals()[name] = value
     return value
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from tgserve import metrics
 from tgserve.gate import Query, Response, error, json_response
 from tgserve.runtime import Runtime
 
@@ -47,6 +46,8 @@ async def _metrics(runtime: Runtime) -> Response:
         return NO_METRICS
     if runtime.state == "running":
         await runtime.refresh_queue_stats()
+    from tgserve import metrics  # only where GET /metrics is asked for
+
     return metrics.render(runtime.snapshot()) or NO_METRICS
 
 

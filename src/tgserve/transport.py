@@ -7,7 +7,6 @@ and :class:`Lost` when it may have (only read-only methods are sent again).
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 from collections.abc import Mapping
@@ -44,6 +43,8 @@ def choose(kind: Kind) -> Literal["aiohttp", "httpx"]:
         return kind
     if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
         return "httpx"
+    import importlib.util
+
     return "aiohttp" if importlib.util.find_spec("aiohttp") else "httpx"
 
 

@@ -18,10 +18,11 @@ import threading
 import time
 import weakref
 from collections.abc import Coroutine
-from typing import Any
+from typing import Any, TypeVar
 
 from tgserve import logs
 from tgserve.bots import Target
+from tgserve.coldstart import cold_phase
 from tgserve.config import Config, ConfigError
 from tgserve.gate import Request, Response, error
 from tgserve.hosts.lambda_events import EventError, EventSource, HttpV2, infer
@@ -56,7 +57,13 @@ class LambdaHandler:
         request_id = getattr(context, "aws_request_id", None)
         with _lock:
             cold, self.cold = self.cold, False
-            with logs.stamp(aws_request_id=request_id, cold_start=cold):
+            # the cold invocation starts the bot and imports its HTTP client
+            phase = (
+                cold_phase("invocation", self.runtime.config.gc_freeze)
+                if cold
+                else contextlib.nullcontext()
+            )
+            with phase, logs.stamp(aws_request_id=request_id, cold_start=cold):
                 source, method, path, response = self._invoke(event, context)
         result = source.response(response, head=method == "HEAD")
         level = logging.INFO if cold or response.status >= 500 else logging.DEBUG
@@ -175,6 +182,38 @@ def _body(raw: Any, encoded: bool, limit: int) -> bytes | Response:
     return body
 
 
+H = TypeVar("H", bound=LambdaHandler)
+
+
+def frozen_host(
+    kind: type[H],
+    target: Target,
+    *,
+    host: str,
+    platform: str,
+    bot: Any,
+    init_at_import: bool,
+    base_path: str | None,
+    timeout_margin: float,
+    options: dict[str, Any],
+) -> H:
+    """A ``kind`` handler for a platform that freezes its instance between invocations
+    (``ack`` inline by default, ``background`` refused); AWS Lambda's and Yandex's share it."""
+    config = Config.load(options, host_defaults={"ack": "inline", "metrics": False})
+    if config.ack == "background":
+        raise ConfigError(
+            f"ack='background' cannot work on {platform}: the instance is frozen when the "
+            "handler returns; use 'inline' (the default) or 'queue' with a worker elsewhere"
+        )
+    if timeout_margin < 0:
+        raise ConfigError("timeout_margin must be at least 0")
+    runtime = Runtime(target, config, bot=bot, host=host, long_running=False, consume=False)
+    handler = kind(runtime, base_path=(base_path or "").rstrip("/"), timeout_margin=timeout_margin)
+    if init_at_import:
+        run(runtime.start())
+    return handler
+
+
 def aws_lambda(
     target: Target,
     /,
@@ -193,18 +232,14 @@ def aws_lambda(
     ``timeout_margin`` seconds before Lambda's own timeout, a running update is cancelled,
     released, and answered 503 so Telegram delivers it again.
     """
-    config = Config.load(options, host_defaults={"ack": "inline", "metrics": False})
-    if config.ack == "background":
-        raise ConfigError(
-            "ack='background' cannot work on AWS Lambda: the process is frozen when the "
-            "handler returns; use 'inline' (the default) or 'queue' with a worker elsewhere"
-        )
-    if timeout_margin < 0:
-        raise ConfigError("timeout_margin must be at least 0")
-    runtime = Runtime(target, config, bot=bot, host="aws_lambda", long_running=False, consume=False)
-    handler = LambdaHandler(
-        runtime, base_path=(base_path or "").rstrip("/"), timeout_margin=timeout_margin
+    return frozen_host(
+        LambdaHandler,
+        target,
+        host="aws_lambda",
+        platform="AWS Lambda",
+        bot=bot,
+        init_at_import=init_at_import,
+        base_path=base_path,
+        timeout_margin=timeout_margin,
+        options=options,
     )
-    if init_at_import:
-        run(runtime.start())
-    return handler

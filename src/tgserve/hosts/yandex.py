@@ -15,10 +15,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from tgserve.config import Config, ConfigError
-from tgserve.hosts.aws_lambda import LambdaHandler, run
+from tgserve.hosts.aws_lambda import LambdaHandler, frozen_host
 from tgserve.hosts.lambda_events import EventError, EventSource, Incoming, RestV1, _incoming, _strip
-from tgserve.runtime import Runtime
 
 
 class YandexHttp(RestV1):
@@ -83,18 +81,14 @@ def yandex(
     ``ack`` is ``inline`` (default) or ``queue``; ``background`` is refused, since the
     instance is frozen once the handler returns.
     """
-    config = Config.load(options, host_defaults={"ack": "inline", "metrics": False})
-    if config.ack == "background":
-        raise ConfigError(
-            "ack='background' cannot work on Yandex Cloud Functions: the instance is frozen "
-            "when the handler returns; use 'inline' (the default) or 'queue' with a worker"
-        )
-    if timeout_margin < 0:
-        raise ConfigError("timeout_margin must be at least 0")
-    runtime = Runtime(target, config, bot=bot, host="yandex", long_running=False, consume=False)
-    handler = YandexHandler(
-        runtime, base_path=(base_path or "").rstrip("/"), timeout_margin=timeout_margin
+    return frozen_host(
+        YandexHandler,
+        target,
+        host="yandex",
+        platform="Yandex Cloud Functions",
+        bot=bot,
+        init_at_import=init_at_import,
+        base_path=base_path,
+        timeout_margin=timeout_margin,
+        options=options,
     )
-    if init_at_import:
-        run(runtime.start())
-    return handler

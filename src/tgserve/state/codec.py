@@ -30,11 +30,9 @@ from __future__ import annotations
 import base64
 import dataclasses
 import datetime as dtm
-import decimal
 import enum
 import json
 import sys
-import uuid
 from typing import Any, Protocol
 
 from tgserve.state.errors import StateDecodeError, StateEncodeError
@@ -100,8 +98,12 @@ class JSONCodec:
         if tag == "timedelta":
             return dtm.timedelta(seconds=v)
         if tag == "decimal":
+            import decimal
+
             return decimal.Decimal(v)
         if tag == "uuid":
+            import uuid
+
             return uuid.UUID(v)
         if tag == "enum":
             return _known_class(obj.get("c"), "enum")(v)
@@ -174,9 +176,10 @@ def _pack(value: Any, where: str) -> Any:
         return {TAG: "time", "v": value.isoformat()}
     if kind is dtm.timedelta:
         return {TAG: "timedelta", "v": value.total_seconds()}
-    if kind is decimal.Decimal:
+    # decimal and uuid, imported only where such values exist (not on a cold start's path)
+    if kind is getattr(sys.modules.get("decimal"), "Decimal", None):
         return {TAG: "decimal", "v": str(value)}
-    if kind is uuid.UUID:
+    if kind is getattr(sys.modules.get("uuid"), "UUID", None):
         return {TAG: "uuid", "v": str(value)}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         fields = {f.name: _pack(getattr(value, f.name), where) for f in dataclasses.fields(value)}

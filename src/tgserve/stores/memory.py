@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import time
-import uuid
 from collections import OrderedDict
 from collections.abc import Sequence
 
@@ -90,6 +89,8 @@ class MemoryStore:
             if c.pending and c.lease_until <= now
         ]
         ready.sort(key=lambda item: self._chats[item[1]].pending[item[0]][1])
+        import uuid  # queue mode's leases only: off a plain webhook's cold start
+
         jobs = []
         for update_id, name in ready[:limit]:
             entry = self._chats[name]
