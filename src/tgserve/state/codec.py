@@ -39,6 +39,7 @@ from tgserve.state.errors import StateDecodeError, StateEncodeError
 
 _PLAIN = (str, int, float, bool, type(None))
 TAG = "$t"
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=True)
 
 
 class Codec(Protocol):
@@ -58,17 +59,20 @@ class JSONCodec:
 
     def __init__(self, bot: Any = None) -> None:
         self.bot = bot  # PTB objects decoded are bound to it, so their shortcuts work
+        # built once: json.dumps/loads with options build an encoder or decoder per call
+        self._decoder = json.JSONDecoder(object_hook=self._unpack)
 
     def encode(self, value: Any, where: str) -> bytes:
         """The JSON bytes of ``value``; :class:`StateEncodeError` names what cannot be saved."""
-        return json.dumps(
-            _pack(value, where), ensure_ascii=False, separators=(",", ":"), allow_nan=True
-        ).encode()
+        return _ENCODER.encode(_pack(value, where)).encode()
 
     def decode(self, data: bytes, where: str) -> Any:
         """The value ``data`` holds; :class:`StateDecodeError` when it is not a valid record."""
         try:
-            return json.loads(data, object_hook=self._unpack)
+            text = data.decode()
+            if text[:1] == "\ufeff":  # json.loads refuses a BOM too, with a ValueError
+                raise ValueError("a byte order mark opens the record")
+            return self._decoder.decode(text)
         except StateDecodeError as exc:
             raise StateDecodeError(f"{where}: {exc}") from None
         except (ValueError, TypeError, KeyError, AttributeError, UnicodeDecodeError) as exc:
