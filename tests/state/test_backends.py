@@ -28,6 +28,27 @@ async def test_read_write_drop_delete(open_stores: OpenStore) -> None:
     assert await state.read(["b"]) == {}
 
 
+@pytest.mark.parametrize("store_url", [*ALL, "redis-cluster"], indirect=True)
+async def test_one_read_and_one_write_carry_many_records_and_fields(
+    open_stores: OpenStore,
+) -> None:
+    """Many records in one call, a record of 2,500 fields (more than one Lua call's
+    arguments), drops and puts of one record together; on a Redis Cluster too."""
+    state = backend_for(await open_stores(), 60.0)
+    big = {f"f{i}": str(i).encode() for i in range(2500)}
+    await state.write(
+        [Change(f"r{i}", {"x": bytes([i])}) for i in range(50)] + [Change("big", big)]
+    )
+    found = await state.read(["big", *(f"r{i}" for i in range(50)), "missing"])
+    assert found["big"] == big and len(found) == 51
+    assert all(found[f"r{i}"] == {"x": bytes([i])} for i in range(50))
+    drop = [f"f{i}" for i in range(0, 2500, 2)]
+    await state.write([Change("big", {"new": b"\x00\xff binary"}, drop), Change("r0", {}, ["x"])])
+    after = await state.read(["big", "r0"])
+    assert "r0" not in after and len(after["big"]) == 1251
+    assert after["big"]["new"] == b"\x00\xff binary" and "f0" not in after["big"]
+
+
 @pytest.mark.parametrize("store_url", ALL[1:], indirect=True)
 async def test_two_processes_writing_different_fields_both_keep_theirs(
     open_stores: OpenStore,
