@@ -34,7 +34,8 @@ import datetime as dtm
 import enum
 import json
 import sys
-from json.decoder import scanstring
+from json.decoder import scanstring  # type: ignore[attr-defined]  # in json, not its stubs
+from json.encoder import encode_basestring
 from json.encoder import encode_basestring
 from typing import Any, Protocol
 
