@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 
@@ -85,3 +86,38 @@ async def test_namespaces_are_apart(open_stores: OpenStore, store_url: str) -> N
         assert await other.read(["k"]) == {}
     finally:
         await other_store.close()
+
+
+@pytest.mark.parametrize("store_url", ["redis"], indirect=True)
+async def test_redis_updates_together_share_commands_and_fail_alone(open_stores: OpenStore) -> None:
+    """Reads (and writes) of updates that arrive together go as one script call; a bad
+    record (a key of another type) fails only the update that touches it."""
+    store: Any = await open_stores()
+    state: Any = backend_for(store, None)
+    client = store.client
+    await client.set(state.prefix + "bad", "a string, not a hash")
+
+    async def scripts() -> int:
+        stats = await client.info("commandstats")
+        return int(stats.get("cmdstat_evalsha", {}).get("calls", 0))
+
+    began = await scripts()
+    writes = await asyncio.gather(
+        *(state.write([Change(f"k{i}", {"x": str(i).encode()})]) for i in range(20)),
+        state.write([Change("bad", {"x": b"1"})]),
+        return_exceptions=True,
+    )
+    assert all(w is None for w in writes[:-1]) and isinstance(writes[-1], Exception)
+    reads = await asyncio.gather(
+        *(state.read([f"k{i}", "missing"]) for i in range(20)),
+        state.read(["bad"]),
+        return_exceptions=True,
+    )
+    assert reads[:-1] == [{f"k{i}": {"x": str(i).encode()}} for i in range(20)]
+    assert isinstance(reads[-1], Exception)
+    # 21 writes and 21 reads: the first of each alone, the rest together, then (as that
+    # failed) one by one; without the bad record that would be 4 calls in all
+    assert await scripts() - began <= 2 * (1 + 1 + 20)
+    began = await scripts()
+    await asyncio.gather(*(state.read([f"k{i}"]) for i in range(20)))
+    assert await scripts() - began <= 2

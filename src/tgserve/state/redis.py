@@ -4,14 +4,19 @@ Keys are ``tgserve:{namespace}:s:<key>`` (the store's hash tag, so a cluster kee
 bot's keys on one slot). A read is one script call that returns every record it names
 (``HGETALL`` each); a write is one script call that applies every change (``HDEL``,
 ``HSET`` and ``PEXPIRE`` with a TTL), atomically as any Lua script is. So an update
-costs at most two commands, whatever the number of records it touches.
+costs at most two commands, whatever the number of records it touches; and the reads
+(and the writes) of updates that arrive together go as one command (group commit,
+:class:`~tgserve.batching.Batcher`). When a combined command fails, each update's part
+is tried alone, so one bad record fails only its own update.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from tgserve.batching import Batcher
 from tgserve.state.base import Change, Fields
 
 if TYPE_CHECKING:
@@ -63,6 +68,8 @@ class RedisState:
         self.prefix = f"{store.prefix}s:"
         self._ttl_ms = 0 if ttl is None else max(1, int(ttl * 1000))
         self._scripts: tuple[Any, AsyncScript, AsyncScript] | None = None
+        self._reads: Batcher[list[str], dict[str, Fields] | Exception] = Batcher(self._read_batch)
+        self._writes: Batcher[list[Change], Exception | None] = Batcher(self._write_batch)
 
     def _client(self) -> Any:
         client = self.store._redis
@@ -85,6 +92,46 @@ class RedisState:
     async def read(self, keys: Sequence[str]) -> dict[str, Fields]:
         if not keys:
             return {}
+        found = await self._reads.submit(list(keys))
+        if isinstance(found, Exception):
+            raise found
+        return found
+
+    async def write(self, changes: Sequence[Change]) -> None:
+        if not changes:
+            return
+        failed = await self._writes.submit(list(changes))
+        if failed is not None:
+            raise failed
+
+    async def _read_batch(self, batch: list[list[str]]) -> list[dict[str, Fields] | Exception]:
+        if len(batch) > 1:
+            with contextlib.suppress(Exception):  # else each alone, below
+                records = await self._read_now(list(dict.fromkeys(k for ks in batch for k in ks)))
+                return [{k: dict(records[k]) for k in keys if k in records} for keys in batch]
+        out: list[dict[str, Fields] | Exception] = []
+        for keys in batch:
+            try:
+                out.append(await self._read_now(keys))
+            except Exception as exc:
+                out.append(exc)
+        return out
+
+    async def _write_batch(self, batch: list[list[Change]]) -> list[Exception | None]:
+        if len(batch) > 1:
+            with contextlib.suppress(Exception):  # else each alone (writes are idempotent)
+                await self._write_now([change for changes in batch for change in changes])
+                return [None] * len(batch)
+        out: list[Exception | None] = []
+        for changes in batch:
+            try:
+                await self._write_now(changes)
+                out.append(None)
+            except Exception as exc:
+                out.append(exc)
+        return out
+
+    async def _read_now(self, keys: Sequence[str]) -> dict[str, Fields]:
         prefix = self.prefix
         found = await self._script(1)(keys=[prefix + key for key in keys])
         out: dict[str, Fields] = {}
@@ -96,9 +143,7 @@ class RedisState:
                 }
         return out
 
-    async def write(self, changes: Sequence[Change]) -> None:
-        if not changes:
-            return
+    async def _write_now(self, changes: Sequence[Change]) -> None:
         keys: list[str] = []
         args: list[Any] = [self._ttl_ms]
         for change in changes:
@@ -113,4 +158,5 @@ class RedisState:
             await self._client().delete(*(self.prefix + key for key in keys))
 
     async def close(self) -> None:
-        return None
+        await self._reads.aclose()
+        await self._writes.aclose()
