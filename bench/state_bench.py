@@ -10,6 +10,7 @@ CPU ms per update in this process, and the state's cost per update (on minus off
 
     python bench/state_bench.py [--updates 3000] [--chats 50] [--rounds 3]
     python bench/state_bench.py --quick            # a tiny smoke run
+    python bench/state_bench.py --direct [--stores redis]  # the bridge alone: CPU us/update
 
 Writes bench/results/state_bench.json (or --out) and prints a Markdown table.
 """
