@@ -171,7 +171,9 @@ async def direct_run(store: str, api_url: str, updates: int, chats: int) -> dict
     await opened.open()
     app = build_bot(api_url, reply=False)
     await app.initialize()
-    bridge = use_state(app, StateRecords(backend_for(opened, None), JSONCodec(), "bench"), shared=True)
+    bridge = use_state(
+        app, StateRecords(backend_for(opened, None), JSONCodec(), "bench"), shared=True
+    )
     assert bridge is not None
     base = int(time.time() * 1000) % 10**9 * 100
     cpu = {"off": 0.0, "on": 0.0}

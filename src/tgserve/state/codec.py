@@ -36,7 +36,6 @@ import json
 import sys
 from json.decoder import scanstring  # type: ignore[attr-defined]  # in json, not its stubs
 from json.encoder import encode_basestring
-from json.encoder import encode_basestring
 from typing import Any, Protocol
 
 from tgserve.state.errors import StateDecodeError, StateEncodeError
