@@ -10,6 +10,7 @@ CPU ms per update in this process, and the state's cost per update (on minus off
 
     python bench/state_bench.py [--updates 3000] [--chats 50] [--rounds 3]
     python bench/state_bench.py --quick            # a tiny smoke run
+    python bench/state_bench.py --direct [--stores redis]  # the bridge alone: CPU us/update
 
 Writes bench/results/state_bench.json (or --out) and prints a Markdown table.
 """
@@ -68,7 +69,7 @@ def stub_server() -> Iterator[str]:
         proc.wait(10)
 
 
-def build_bot(api_url: str) -> Any:
+def build_bot(api_url: str, *, reply: bool = True) -> Any:
     """Two states, A and B, each update one step; every step counts in user_data."""
     from telegram import Update
     from telegram.ext import (
@@ -82,7 +83,8 @@ def build_bot(api_url: str) -> Any:
     async def step(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         assert context.user_data is not None and update.message is not None
         context.user_data["n"] = context.user_data.get("n", 0) + 1
-        await update.message.reply_text(f"step {context.user_data['n']}")
+        if reply:
+            await update.message.reply_text(f"step {context.user_data['n']}")
         return B if context.user_data["n"] % 2 else A
 
     app = ApplicationBuilder().token(TOKEN).base_url(f"{api_url}/bot").updater(None).build()
@@ -153,6 +155,52 @@ async def one_run(store: str, state: str, api_url: str, updates: int, chats: int
     }
 
 
+async def direct_run(store: str, api_url: str, updates: int, chats: int) -> dict[str, Any]:
+    """The bridge alone: CPU per update of PTB's process_update with and without the state
+    load and save around it, one update at a time (no other task runs meanwhile), the
+    handler not replying. Steadier on a busy machine than updates/s."""
+    from telegram import Update
+
+    from tgserve.state.backends import backend_for
+    from tgserve.state.codec import JSONCodec
+    from tgserve.state.ptb import use_state
+    from tgserve.state.records import StateRecords
+    from tgserve.stores import open_store
+
+    opened = open_store(store, namespace=f"direct{time.time_ns()}")
+    await opened.open()
+    app = build_bot(api_url, reply=False)
+    await app.initialize()
+    bridge = use_state(
+        app, StateRecords(backend_for(opened, None), JSONCodec(), "bench"), shared=True
+    )
+    assert bridge is not None
+    base = int(time.time() * 1000) % 10**9 * 100
+    cpu = {"off": 0.0, "on": 0.0}
+    try:
+        for i in range(updates // 2 * 2):
+            chat = base + i % chats
+            obj = Update.de_json(update(base + i, chat), app.bot)
+            mode = "on" if i % 2 else "off"  # alternate, so both see the same machine
+            began = time.process_time()
+            if mode == "on":
+                await bridge.around(obj, app.process_update)
+            else:
+                await app.process_update(obj)
+            cpu[mode] += time.process_time() - began
+    finally:
+        await app.shutdown()
+        await opened.close()
+    half = updates // 2
+    return {
+        "store": store.split("://", 1)[0],
+        "updates": half * 2,
+        "ptb_cpu_us": round(cpu["off"] / half * 1e6, 1),
+        "with_state_cpu_us": round(cpu["on"] / half * 1e6, 1),
+        "state_cpu_us": round((cpu["on"] - cpu["off"]) / half * 1e6, 1),
+    }
+
+
 def table(rows: list[dict[str, Any]]) -> str:
     lines = [
         "| store | state off (updates/s) | state on (updates/s) | ratio | CPU ms off | CPU ms on "
@@ -201,6 +249,9 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--stores", default="redis,postgresql", help="of redis, postgresql, sqlite")
     parser.add_argument("--quick", action="store_true", help="tiny: 100 updates, 10 chats, 1 round")
+    parser.add_argument(
+        "--direct", action="store_true", help="the bridge alone: CPU us per update (direct_run)"
+    )
     parser.add_argument("--out", type=Path, default=HERE / "results" / "state_bench.json")
     args = parser.parse_args()
     if args.quick:
@@ -223,6 +274,14 @@ def main() -> int:
             else:
                 parser.error(f"unknown store {name!r}")
         api_url = stack.enter_context(stub_server())
+        if args.direct:
+            rows = [
+                asyncio.run(direct_run(url, api_url, args.updates, args.chats))
+                for url in stores.values()
+                for _ in range(args.rounds)
+            ]
+            print("\n".join(json.dumps(row) for row in rows))
+            return 0
         rows, rounds = asyncio.run(bench(stores, api_url, args))
     result = {
         "harness": "state_bench.py",

@@ -8,11 +8,14 @@ it. The numbers are the same snapshot ``GET {path}`` shows.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 from tgserve.gate import Response
 from tgserve.tally import Snapshot
+
+if TYPE_CHECKING:
+    from tgserve.broadcast.jobs import Progress
 
 # runtime count -> outcome label
 OUTCOMES = {
@@ -23,14 +26,14 @@ OUTCOMES = {
 }
 
 
-def render(snapshot: Snapshot) -> Response | None:
+def render(snapshot: Snapshot, broadcasts: Mapping[str, Progress] | None = None) -> Response | None:
     """The text exposition, or ``None`` when prometheus-client is not installed."""
     try:
         from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
     except ImportError:
         return None
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(_Collector(snapshot))
+    registry.register(_Collector(snapshot, broadcasts))
     return Response(200, generate_latest(registry), (("content-type", CONTENT_TYPE_LATEST),))
 
 
@@ -39,11 +42,24 @@ def families(snapshot: Snapshot) -> Iterator[Any]:
     return _Collector(snapshot).collect()
 
 
-class _Collector:
-    """Yields one snapshot's numbers as metric families."""
+async def broadcasts(runtime: Any) -> Mapping[str, Progress] | None:
+    """The progress of the runtime's bot's recent broadcast jobs, read from its store for
+    a scrape; None before the runtime runs or on a store that keeps no broadcasts."""
+    if runtime.state != "running":
+        return None
+    from tgserve.broadcast.watch import progress
 
-    def __init__(self, snapshot: Snapshot) -> None:
+    return await progress(runtime.store, runtime.adapter.bot_id)
+
+
+class _Collector:
+    """Yields one snapshot's numbers (and broadcasts' progress) as metric families."""
+
+    def __init__(
+        self, snapshot: Snapshot, broadcasts: Mapping[str, Progress] | None = None
+    ) -> None:
         self.snapshot = snapshot
+        self.broadcasts = broadcasts
 
     def collect(self) -> Iterator[Any]:
         from prometheus_client.core import (
@@ -131,3 +147,7 @@ class _Collector:
             from tgserve.webhook_setup.health import metric_families
 
             yield from metric_families(snap.webhook)
+        if self.broadcasts is not None:
+            from tgserve.broadcast.metrics import families as broadcast_families
+
+            yield from broadcast_families(self.broadcasts)

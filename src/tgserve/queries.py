@@ -48,7 +48,7 @@ async def _metrics(runtime: Runtime) -> Response:
         await runtime.refresh_queue_stats()
     from tgserve import metrics  # only where GET /metrics is asked for
 
-    return metrics.render(runtime.snapshot()) or NO_METRICS
+    return metrics.render(runtime.snapshot(), await metrics.broadcasts(runtime)) or NO_METRICS
 
 
 _ANSWERS: dict[Query, Callable[[Runtime], Awaitable[Response]]] = {

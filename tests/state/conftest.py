@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest_servers import postgres_url, redis_url
+from tests.conftest_servers import postgres_url, redis_cluster_url, redis_url
 from tgserve.stores import Store, open_store
 
-__all__ = ["open_stores", "postgres_url", "redis_url", "store_url"]
+__all__ = ["open_stores", "postgres_url", "redis_cluster_url", "redis_url", "store_url"]
 
 SHARED = ["sqlite", "redis", "postgresql"]
 OpenStore = Callable[..., Awaitable[Store]]
@@ -24,7 +24,8 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return "memory://"
     if backend == "sqlite":
         return f"sqlite:///{tmp_path}/store.db"
-    url: str = request.getfixturevalue("redis_url" if backend == "redis" else "postgres_url")
+    fixture = {"redis": "redis_url", "redis-cluster": "redis_cluster_url"}.get(backend)
+    url: str = request.getfixturevalue(fixture or "postgres_url")
     return url
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 
@@ -26,6 +27,27 @@ async def test_read_write_drop_delete(open_stores: OpenStore) -> None:
     assert await state.read(["a"]) == {}  # an empty record is a missing one
     await state.delete(["b"])
     assert await state.read(["b"]) == {}
+
+
+@pytest.mark.parametrize("store_url", [*ALL, "redis-cluster"], indirect=True)
+async def test_one_read_and_one_write_carry_many_records_and_fields(
+    open_stores: OpenStore,
+) -> None:
+    """Many records in one call, a record of 2,500 fields (more than one Lua call's
+    arguments), drops and puts of one record together; on a Redis Cluster too."""
+    state = backend_for(await open_stores(), 60.0)
+    big = {f"f{i}": str(i).encode() for i in range(2500)}
+    await state.write(
+        [Change(f"r{i}", {"x": bytes([i])}) for i in range(50)] + [Change("big", big)]
+    )
+    found = await state.read(["big", *(f"r{i}" for i in range(50)), "missing"])
+    assert found["big"] == big and len(found) == 51
+    assert all(found[f"r{i}"] == {"x": bytes([i])} for i in range(50))
+    drop = [f"f{i}" for i in range(0, 2500, 2)]
+    await state.write([Change("big", {"new": b"\x00\xff binary"}, drop), Change("r0", {}, ["x"])])
+    after = await state.read(["big", "r0"])
+    assert "r0" not in after and len(after["big"]) == 1251
+    assert after["big"]["new"] == b"\x00\xff binary" and "f0" not in after["big"]
 
 
 @pytest.mark.parametrize("store_url", ALL[1:], indirect=True)
@@ -64,3 +86,38 @@ async def test_namespaces_are_apart(open_stores: OpenStore, store_url: str) -> N
         assert await other.read(["k"]) == {}
     finally:
         await other_store.close()
+
+
+@pytest.mark.parametrize("store_url", ["redis"], indirect=True)
+async def test_redis_updates_together_share_commands_and_fail_alone(open_stores: OpenStore) -> None:
+    """Reads (and writes) of updates that arrive together go as one script call; a bad
+    record (a key of another type) fails only the update that touches it."""
+    store: Any = await open_stores()
+    state: Any = backend_for(store, None)
+    client = store.client
+    await client.set(state.prefix + "bad", "a string, not a hash")
+
+    async def scripts() -> int:
+        stats = await client.info("commandstats")
+        return int(stats.get("cmdstat_evalsha", {}).get("calls", 0))
+
+    began = await scripts()
+    writes = await asyncio.gather(
+        *(state.write([Change(f"k{i}", {"x": str(i).encode()})]) for i in range(20)),
+        state.write([Change("bad", {"x": b"1"})]),
+        return_exceptions=True,
+    )
+    assert all(w is None for w in writes[:-1]) and isinstance(writes[-1], Exception)
+    reads = await asyncio.gather(
+        *(state.read([f"k{i}", "missing"]) for i in range(20)),
+        state.read(["bad"]),
+        return_exceptions=True,
+    )
+    assert reads[:-1] == [{f"k{i}": {"x": str(i).encode()}} for i in range(20)]
+    assert isinstance(reads[-1], Exception)
+    # 21 writes and 21 reads: the first of each alone, the rest together, then (as that
+    # failed) one by one; without the bad record that would be 4 calls in all
+    assert await scripts() - began <= 2 * (1 + 1 + 20)
+    began = await scripts()
+    await asyncio.gather(*(state.read([f"k{i}"]) for i in range(20)))
+    assert await scripts() - began <= 2

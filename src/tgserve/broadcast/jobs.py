@@ -34,6 +34,11 @@ class Progress:
     def done(self) -> int:
         return sum(self.counts.get(o, 0) for o in OUTCOMES)
 
+    @property
+    def finished(self) -> bool:
+        """No recipient pending or in flight: the counts will not change again."""
+        return self.total > 0 and self.done == self.total
+
     def line(self) -> str:
         parts = [f"{s.replace('_', ' ')} {self.counts.get(s, 0)}" for s in STATES]
         return f"{self.done}/{self.total}: " + ", ".join(parts)
@@ -61,3 +66,11 @@ class JobStore(Protocol):
     async def settle(self, job: str, chat: int, outcome: str) -> None: ...
 
     async def progress(self, job: str) -> Progress: ...
+
+    async def recent(self, limit: int) -> list[str]:
+        """The ids of this bot's ``limit`` newest jobs, newest first."""
+        ...
+
+    async def progress_of(self, jobs: Sequence[str]) -> dict[str, Progress]:
+        """The progress of each of ``jobs`` in one read (a job with no recipients is absent)."""
+        ...

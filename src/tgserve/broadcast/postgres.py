@@ -101,3 +101,27 @@ class PostgresJobs:
             job,
         )
         return Progress({str(r[0]): int(r[1]) for r in rows})
+
+    async def recent(self, limit: int) -> list[str]:
+        await self._schema()
+        rows = await self.store.pool.fetch(
+            "SELECT job FROM tgserve_broadcasts WHERE ns = $1 ORDER BY created DESC, job LIMIT $2",
+            self.ns,
+            limit,
+        )
+        return [str(r[0]) for r in rows]
+
+    async def progress_of(self, jobs: Sequence[str]) -> dict[str, Progress]:
+        if not jobs:
+            return {}
+        await self._schema()
+        rows = await self.store.pool.fetch(
+            "SELECT job, state, count(*) FROM tgserve_recipients WHERE ns = $1 "
+            "AND job = ANY($2::text[]) GROUP BY job, state",
+            self.ns,
+            list(jobs),
+        )
+        counts: dict[str, dict[str, int]] = {}
+        for job, state, n in rows:
+            counts.setdefault(str(job), {})[str(state)] = int(n)
+        return {job: Progress(c) for job, c in counts.items()}

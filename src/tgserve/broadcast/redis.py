@@ -1,9 +1,11 @@
 """Broadcast jobs in Redis, on the store's client: a hash of states, a set of pending
-chats and a hash of counts per job; each move one atomic script."""
+chats and a hash of counts per job; each move one atomic script. A sorted set indexes
+the bot's jobs by creation time (jobs made before it existed are found once by a scan)."""
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +45,8 @@ class RedisJobs:
     def __init__(self, store: RedisStore, namespace: str) -> None:
         self.store = store
         self.prefix = f"tgserve:{{{namespace}}}:broadcast:"
+        self.index = f"tgserve:{{{namespace}}}:broadcasts"
+        self._indexed = False
 
     def _keys(self, job: str) -> list[str]:
         p = self.prefix + job
@@ -58,6 +62,7 @@ class RedisJobs:
                 pipe.hset(states, mapping={str(c): "pending" for c in part})
                 pipe.zadd(pending, {str(c): start + i for i, c in enumerate(part)})
             pipe.hset(counts, "pending", len(chats))
+            pipe.zadd(self.index, {job: time.time()})
             await pipe.execute()
 
     async def spec(self, job: str) -> dict[str, Any] | None:
@@ -89,3 +94,33 @@ class RedisJobs:
         raw = await self.store.client.hgetall(self._keys(job)[1])
         counts = {k.decode() if isinstance(k, bytes) else str(k): int(v) for k, v in raw.items()}
         return Progress({k: v for k, v in counts.items() if v})
+
+    async def recent(self, limit: int) -> list[str]:
+        client = self.store.client
+        if not self._indexed:  # jobs of a version without the index: added once, as oldest
+            if not await client.exists(self.index):
+                found = {}
+                async for key in client.scan_iter(match=self.prefix + "*:counts", count=1000):
+                    name = key.decode() if isinstance(key, bytes) else str(key)
+                    found[name[len(self.prefix) : -len(":counts")]] = 0.0
+                if found:
+                    await client.zadd(self.index, found, nx=True)
+            self._indexed = True
+        members: list[Any] = await client.zrevrange(self.index, 0, limit - 1)
+        return [m.decode() if isinstance(m, bytes) else str(m) for m in members]
+
+    async def progress_of(self, jobs: Sequence[str]) -> dict[str, Progress]:
+        if not jobs:
+            return {}
+        async with self.store.client.pipeline(transaction=False) as pipe:
+            for job in jobs:
+                pipe.hgetall(self._keys(job)[1])
+            found = await pipe.execute()
+        out: dict[str, Progress] = {}
+        for job, raw in zip(jobs, found, strict=True):
+            counts = {
+                k.decode() if isinstance(k, bytes) else str(k): int(v) for k, v in raw.items()
+            }
+            if any(counts.values()):
+                out[job] = Progress({k: v for k, v in counts.items() if v})
+        return out

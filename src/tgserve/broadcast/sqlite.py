@@ -116,3 +116,25 @@ class SQLiteJobs:
             job,
         )
         return Progress({str(s): int(n) for s, n in rows})
+
+    async def recent(self, limit: int) -> list[str]:
+        [(_, rows)] = await self._run(
+            "SELECT job FROM tgserve_broadcasts WHERE ns = ? ORDER BY created DESC, job LIMIT ?",
+            self.ns,
+            limit,
+        )
+        return [str(r[0]) for r in rows]
+
+    async def progress_of(self, jobs: Sequence[str]) -> dict[str, Progress]:
+        if not jobs:
+            return {}
+        [(_, rows)] = await self._run(
+            "SELECT job, state, count(*) FROM tgserve_recipients WHERE ns = ? "
+            "AND job IN (SELECT value FROM json_each(?)) GROUP BY job, state",
+            self.ns,
+            json.dumps(list(jobs)),
+        )
+        counts: dict[str, dict[str, int]] = {}
+        for job, state, n in rows:
+            counts.setdefault(str(job), {})[str(state)] = int(n)
+        return {job: Progress(c) for job, c in counts.items()}

@@ -28,17 +28,22 @@ time with :class:`~tgserve.state.errors.StateEncodeError` naming the key and the
 from __future__ import annotations
 
 import base64
+import contextlib
 import dataclasses
 import datetime as dtm
 import enum
 import json
 import sys
+from json.decoder import scanstring  # type: ignore[attr-defined]  # in json, not its stubs
+from json.encoder import encode_basestring
 from typing import Any, Protocol
 
 from tgserve.state.errors import StateDecodeError, StateEncodeError
 
 _PLAIN = (str, int, float, bool, type(None))
 TAG = "$t"
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=True)
+_CONSTANTS: dict[bytes, Any] = {b"true": True, b"false": False, b"null": None}
 
 
 class Codec(Protocol):
@@ -58,17 +63,40 @@ class JSONCodec:
 
     def __init__(self, bot: Any = None) -> None:
         self.bot = bot  # PTB objects decoded are bound to it, so their shortcuts work
+        # built once: json.dumps/loads with options build an encoder or decoder per call
+        self._decoder = json.JSONDecoder(object_hook=self._unpack)
 
     def encode(self, value: Any, where: str) -> bytes:
         """The JSON bytes of ``value``; :class:`StateEncodeError` names what cannot be saved."""
-        return json.dumps(
-            _pack(value, where), ensure_ascii=False, separators=(",", ":"), allow_nan=True
-        ).encode()
+        kind = type(value)  # the commonest values first, as the encoder writes them
+        if kind is str:
+            return encode_basestring(value).encode()
+        if kind is int:
+            return str(value).encode()
+        if kind is bool:
+            return b"true" if value else b"false"
+        if value is None:
+            return b"null"
+        return _ENCODER.encode(_pack(value, where)).encode()
 
     def decode(self, data: bytes, where: str) -> Any:
         """The value ``data`` holds; :class:`StateDecodeError` when it is not a valid record."""
+        first = data[:1]  # plain strings, small ints and constants without the decoder
+        if first == b'"':
+            with contextlib.suppress(ValueError):  # not a plain string: the decoder says why
+                text = data.decode()
+                value, end = scanstring(text, 1)
+                if end == len(text):
+                    return value
+        elif len(data) < 19 and data.isdigit() and (first != b"0" or len(data) == 1):
+            return int(data)
+        elif data in _CONSTANTS:
+            return _CONSTANTS[data]
         try:
-            return json.loads(data, object_hook=self._unpack)
+            text = data.decode()
+            if text[:1] == "\ufeff":  # json.loads refuses a BOM too, with a ValueError
+                raise ValueError("a byte order mark opens the record")
+            return self._decoder.decode(text)
         except StateDecodeError as exc:
             raise StateDecodeError(f"{where}: {exc}") from None
         except (ValueError, TypeError, KeyError, AttributeError, UnicodeDecodeError) as exc:

@@ -14,7 +14,7 @@ from typing import Any
 
 from tgserve.state.base import Change, Fields, StateBackend
 from tgserve.state.codec import Codec, JSONCodec
-from tgserve.state.errors import StateUnavailableError
+from tgserve.state.errors import StateDecodeError, StateEncodeError, StateUnavailableError
 
 log = logging.getLogger("tgserve.state")
 
@@ -44,17 +44,25 @@ class StateRecords:
     def decode(self, key: str, fields: Mapping[str, bytes]) -> dict[Any, Any]:
         """Every field of one record, decoded; :class:`StateDecodeError` names key and field."""
         out: dict[Any, Any] = {}
+        decode = self.codec.decode
         for name, raw in fields.items():
-            where = self.where(key, name)
-            out[self._field_key(name, where)] = self.codec.decode(raw, where)
+            item = name if name[:1] != "$" else self._field_key(name, self.where(key, name))
+            try:
+                out[item] = decode(raw, "")
+            except StateDecodeError:  # decoded again to name the field: it fails the same way
+                out[item] = decode(raw, self.where(key, name))
         return out
 
     def encode(self, key: str, values: Mapping[Any, Any]) -> Fields:
         """Every value of one record, encoded; :class:`StateEncodeError` names key and field."""
         out: Fields = {}
+        encode = self.codec.encode
         for item, value in values.items():
             name = self._field_name(item, key)
-            out[name] = self.codec.encode(value, self.where(key, name))
+            try:
+                out[name] = encode(value, "")
+            except StateEncodeError:  # encoded again to name the field: it fails the same way
+                out[name] = encode(value, self.where(key, name))
         return out
 
     def _field_name(self, item: Any, key: str) -> str:

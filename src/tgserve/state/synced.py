@@ -38,17 +38,23 @@ class Synced:
             live.update(self.records.decode(key, stored))
             self._snapshots[key] = dict(stored)
             return
-        ours = self.records.encode(key, live)
+        if stored == snapshot:
+            return  # nobody else changed the record since this process read or wrote it
+        records = self.records
         for name in stored.keys() | snapshot.keys():
             theirs, before = stored.get(name), snapshot.get(name)
-            if theirs == before or ours.get(name) != before:
-                continue  # nobody else changed it, or this process did too (it wins)
-            item = self.records._field_key(name, self.records.where(key, name))
+            if theirs == before:
+                continue  # nobody else changed it
+            where = records.where(key, name)
+            item = records._field_key(name, where)
+            ours = records.codec.encode(live[item], where) if item in live else None
+            if ours != before:
+                continue  # this process changed it too: it wins when it saves
             if theirs is None:
                 live.pop(item, None)
                 del snapshot[name]
             else:
-                live[item] = self.records.codec.decode(theirs, self.records.where(key, name))
+                live[item] = records.codec.decode(theirs, where)
                 snapshot[name] = theirs
 
     def change(self, key: str, live: MutableMapping[Any, Any]) -> Change | None:
