@@ -78,3 +78,27 @@ async def test_aiogram_gets_a_session_middleware_once() -> None:
         async with tg.serve(dp, bot=bot):
             ours = [m for m in bot.session.middleware if isinstance(m, GovernorMiddleware)]
             assert len(ours) == 1
+
+
+def test_aiogram_calls_are_charged_by_their_own_fields() -> None:
+    from aiogram.methods import GetMe, SendMediaGroup, SendMessage
+    from aiogram.types import InputMediaPhoto
+
+    from tgserve.limits.aiogram import call_params
+    from tgserve.limits.rules import Limits, charges
+
+    limits = Limits()
+    send = SendMessage(chat_id=-100, text="hi", allow_paid_broadcast=True)
+    assert call_params(send) == {"chat_id": -100, "allow_paid_broadcast": True}
+    assert [c.key for c in charges(limits, "sendMessage", call_params(send))] == [
+        "paid", "chat:-100", "group:-100",
+    ]  # fmt: skip
+    album = SendMediaGroup(
+        chat_id=5, media=[InputMediaPhoto(media="a"), InputMediaPhoto(media="b")]
+    )
+    spent = charges(limits, "sendMediaGroup", call_params(album))
+    assert spent[1].key == "chat:5"
+    one = charges(limits, "sendMediaGroup", {"chat_id": 5, "media": ["a"]})
+    assert spent[1].cost == 2 * one[1].cost  # each message of the album counts
+    assert call_params(GetMe()) == {}
+    assert charges(limits, "getMe", call_params(GetMe())) == []

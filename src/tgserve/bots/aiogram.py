@@ -75,6 +75,9 @@ class AiogramBot:
     async def startup(self, *, long_running: bool) -> None:
         if long_running:  # not on Lambda's cold start, where one call per request gains little
             keep_response_models()
+        from tgserve.bots.aiogram_filters import inline_pure_filters
+
+        inline_pure_filters(self.dispatcher)  # F.text and the like: no thread hand-off each
         try:
             await self.dispatcher.emit_startup(**self._workflow())
         except BaseException:

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 import aiohttp
+from aiohttp.payload import BytesPayload
+from multidict import CIMultiDict, CIMultiDictProxy
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 from tgserve import redact
 from tgserve.transport import aiohttp_session, multipart
+
+FORM = "application/x-www-form-urlencoded"
+MAX_TIMEOUTS = 16  # distinct timeout settings kept built
 
 
 class AiohttpRequest(BaseRequest):
@@ -48,6 +54,8 @@ class AiohttpRequest(BaseRequest):
         self._connect = connect_timeout
         self._pool = pool_timeout
         self._session: aiohttp.ClientSession | None = None
+        self._timeouts: dict[tuple[float | None, float | None, float | None], Any] = {}
+        self._headers = CIMultiDictProxy(CIMultiDict({"User-Agent": self.USER_AGENT}))
 
     @property
     def read_timeout(self) -> float | None:
@@ -95,17 +103,23 @@ class AiohttpRequest(BaseRequest):
             )  # fmt: skip
         if self._session is None or self._session.closed:
             raise RuntimeError("This AiohttpRequest is not initialized!")
-        read = _given(read_timeout, self._read)
-        pool, connect = _given(pool_timeout, self._pool), _given(connect_timeout, self._connect)
-        waited = None if pool is None or connect is None else pool + connect
-        timeout = aiohttp.ClientTimeout(connect=waited, sock_connect=connect, sock_read=read)
+        key = (
+            _given(read_timeout, self._read),
+            _given(pool_timeout, self._pool),
+            _given(connect_timeout, self._connect),
+        )
+        timeout = self._timeouts.get(key)
+        if timeout is None:
+            timeout = _timeout(*key)
+            if len(self._timeouts) < MAX_TIMEOUTS:  # per-call timeouts: a few, usually one
+                self._timeouts[key] = timeout
         try:
             async with self._session.request(
                 method,
                 url,
                 data=_body(request_data),
                 timeout=timeout,
-                headers={"User-Agent": self.USER_AGENT},
+                headers=self._headers,
                 proxy=self.proxy,
             ) as response:
                 return response.status, await response.read()
@@ -120,10 +134,18 @@ def _given(value: Any, default: float | None) -> float | None:
     return default if isinstance(value, type(BaseRequest.DEFAULT_NONE)) else value
 
 
+def _timeout(read: float | None, pool: float | None, connect: float | None) -> Any:
+    """aiohttp's timeouts for PTB's: the pool wait and the connect together bound getting
+    a connection; ``connect`` bounds the connect itself, ``read`` each read."""
+    waited = None if pool is None or connect is None else pool + connect
+    return aiohttp.ClientTimeout(connect=waited, sock_connect=connect, sock_read=read)
+
+
 def _body(request_data: RequestData | None) -> Any:
     """A form (urlencoded) as PTB's own request sends, multipart when there are files."""
     if request_data is None:
         return None
-    if not request_data.contains_files:
-        return request_data.json_parameters
+    if not request_data.contains_files:  # the bytes aiohttp's FormData makes of the dict
+        fields = urlencode(request_data.json_parameters, doseq=True, encoding="utf-8")
+        return BytesPayload(fields.encode(), content_type=FORM)
     return multipart(request_data.json_parameters, request_data.multipart_data)

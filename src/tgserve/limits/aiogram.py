@@ -27,7 +27,7 @@ class GovernorMiddleware(BaseRequestMiddleware):
         bot: Bot,
         method: TelegramMethod[Any],
     ) -> Response[Any]:
-        params = {f: getattr(method, f, None) for f in _FIELDS}
+        params = call_params(method)
         floods = 0
         while True:
             await self.governor.acquire(method.__api_method__, params)
@@ -38,6 +38,12 @@ class GovernorMiddleware(BaseRequestMiddleware):
                 if floods > MAX_FLOODS:
                     raise
                 await self.governor.flooded(float(exc.retry_after))
+
+
+def call_params(method: TelegramMethod[Any]) -> dict[str, Any]:
+    """The fields of ``method`` the governor's charges read (the ones it has)."""
+    fields = type(method).model_fields  # looked up, not getattr's default: pydantic raises
+    return {f: getattr(method, f) for f in _FIELDS if f in fields}  # a costly AttributeError
 
 
 def install_aiogram(bot: Bot, governor: Governor) -> None:
