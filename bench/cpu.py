@@ -130,7 +130,7 @@ async def measure(path: str, stub: Stub, updates: int, profile: bool) -> dict[st
 async def _settle(app: Any, stub: Stub, expected: int) -> None:
     """Wait until every update is handled (a handler ends once its reply is answered)."""
     end = time.monotonic() + 60
-    while app.runtime.dispatcher.pending and time.monotonic() < end:
+    while app.runtime.updates.scheduler.pending and time.monotonic() < end:
         await asyncio.sleep(0.002)
 
 
