@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections import Counter
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from tgserve import redact
+from tgserve import jsonfast, redact
 from tgserve.transport import FileSpec, Kind, Lost, Unsent, open_transport
 
 if TYPE_CHECKING:
@@ -155,8 +154,8 @@ class BotAPI:
 
 def _json(status: int, body: bytes) -> dict[str, Any]:
     try:
-        payload = json.loads(body)
-    except ValueError:
+        payload = jsonfast.loads(body)
+    except (ValueError, RecursionError):
         payload = None
     if isinstance(payload, dict):
         return payload
