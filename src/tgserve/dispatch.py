@@ -8,6 +8,7 @@ here is tracked so the runtime can drain or cancel it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
@@ -67,11 +68,53 @@ def chat_key(update: dict[str, Any]) -> ChatKey | None:
     return None
 
 
+class Slots:
+    """A semaphore for the handlers' bound: a free slot is taken without an ``await`` (the
+    common case; ``asyncio.Semaphore`` costs three coroutine calls per job), waiters get
+    theirs in arrival order, a released slot passing straight to the next in line."""
+
+    __slots__ = ("_free", "_waiters")
+
+    def __init__(self, count: int) -> None:
+        self._free = count
+        self._waiters: deque[asyncio.Future[None]] = deque()
+
+    def take(self) -> bool:
+        """Take a slot if one is free and nobody waits (no await)."""
+        if self._free > 0 and not self._waiters:
+            self._free -= 1
+            return True
+        return False
+
+    async def wait(self) -> None:
+        """Wait in line for a slot (after :meth:`take` said no)."""
+        place: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(place)
+        try:
+            await place
+        except asyncio.CancelledError:
+            if place.done() and not place.cancelled():
+                self.release()  # handed over already: pass it on
+            else:
+                with contextlib.suppress(ValueError):  # release() may have dropped it
+                    self._waiters.remove(place)
+            raise
+
+    def release(self) -> None:
+        """Give a slot back: to the first waiter, else to the free count."""
+        while self._waiters:
+            place = self._waiters.popleft()
+            if not place.done():
+                place.set_result(None)
+                return
+        self._free += 1
+
+
 class ChatScheduler:
     """Runs jobs in per-chat order under a concurrency bound; tracks every task it starts."""
 
     def __init__(self, max_concurrency: int) -> None:
-        self._slots = asyncio.Semaphore(max_concurrency)
+        self._slots = Slots(max_concurrency)
         self._chats: dict[ChatKey, deque[tuple[Job, Done | None]]] = {}
         self.tasks: set[asyncio.Task[None]] = set()
         self.pending = 0  # jobs submitted and not finished
@@ -98,12 +141,14 @@ class ChatScheduler:
             while queue:
                 job, done = queue[0]
                 try:
-                    async with slots:  # inlined _run: one coroutine less per update
-                        self.running += 1
-                        try:
-                            await job()
-                        finally:
-                            self.running -= 1
+                    if not slots.take():
+                        await slots.wait()
+                    self.running += 1  # inlined _run: one coroutine less per update
+                    try:
+                        await job()
+                    finally:
+                        self.running -= 1
+                        slots.release()
                 finally:
                     queue.popleft()
                     self.pending -= 1
@@ -118,13 +163,16 @@ class ChatScheduler:
             del self._chats[key]
 
     async def _run(self, job: Job, done: Done | None) -> None:
+        slots = self._slots
         try:
-            async with self._slots:
-                self.running += 1
-                try:
-                    await job()
-                finally:
-                    self.running -= 1
+            if not slots.take():
+                await slots.wait()
+            self.running += 1
+            try:
+                await job()
+            finally:
+                self.running -= 1
+                slots.release()
         finally:
             self.pending -= 1
             if done is not None:

@@ -282,9 +282,14 @@ class Updates:
         finally:
             self._in_flight.discard(update_id)
         seconds = time.monotonic() - began
-        self.tally.counts["handled"] += 1
-        self.tally.observe(seconds)
-        await self._settle(self.store.done, update_id)
+        tally = self.tally
+        tally.counts["handled"] += 1
+        if tally.latency is not None:
+            tally.latency.observe(seconds)
+        try:  # _settle(self.store.done, ...) inlined: one coroutine less per update
+            await self.store.done(update_id)
+        except Exception as exc:
+            self.store_health.failed(exc, f"recording update {update_id}")
         if log.isEnabledFor(logging.DEBUG):  # the fields cost more than the call when off
             log.debug(
                 "update %d handled in %.1f ms",
