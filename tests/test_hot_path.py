@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import MutableMapping
 from typing import Any
 
 import pytest
@@ -37,7 +38,7 @@ async def test_a_wait_past_its_deadline_is_cut_and_the_others_are_not() -> None:
         _watched_sleep(deadlines, 5, 0.01),
         _watched_sleep(deadlines, 0.1, 5),
     )
-    assert results == ["expired", "done", "expired"]
+    assert list(results) == ["expired", "done", "expired"]
     task = asyncio.current_task()
     assert task is not None and task.cancelling() == 0
 
@@ -130,9 +131,9 @@ def test_request_headers_follow_the_one_rule() -> None:
 
 
 async def test_the_acks_headers_are_a_fresh_list_each_time() -> None:
-    sent: list[dict[str, Any]] = []
+    sent: list[MutableMapping[str, Any]] = []
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: MutableMapping[str, Any]) -> None:
         if message["type"] == "http.response.start":
             message["headers"].append((b"x-added", b"by middleware"))
         sent.append(message)
