@@ -13,9 +13,9 @@ import pytest
 
 from tgserve import jsonfast
 from tgserve.deadlines import Deadlines
-from tgserve.dispatch import Slots
 from tgserve.gate import OK, header_map, parse_update
 from tgserve.hosts.asgi_io import SLOW_BODY, read_body, request_headers, send_response
+from tgserve.slots import Slots
 
 
 async def _watched_sleep(deadlines: Deadlines, seconds: float, sleep: float) -> str:
