@@ -134,23 +134,25 @@ class Updates:
 
     async def _accept_held(self, update: dict[str, Any]) -> Response:
         """Background mode: wait for room in the backlog (tgserve.backlog), claim, dispatch."""
-        if not (self.backlog.take() or await self.backlog.admit()):
-            return CLOSED if self.backlog.closed else BUSY
+        backlog = self.backlog
+        if not (backlog.take() or await backlog.admit()):
+            return CLOSED if backlog.closed else BUSY
         try:
             claim = await self._claim(update)
         except Exception as exc:  # the store went away: Telegram delivers it again later
-            self.backlog.release()
+            backlog.release()
             self.store_health.failed(exc, f"claim of update {update['update_id']}")
             return STORE_DOWN
         except BaseException:
-            self.backlog.release()
+            backlog.release()
             raise
-        self.store_health.succeeded()
+        if not self.store_health.reachable:  # the call only matters when it comes back
+            self.store_health.succeeded()
         if claim is not Claim.NEW:
-            self.backlog.release()
+            backlog.release()
             return OK
         job = functools.partial(self._handle, update)  # nobody waits for the outcome
-        self.scheduler.submit(chat_key(update), job, self.backlog.release)
+        self.scheduler.submit(chat_key(update), job, backlog.release)
         return OK
 
     async def process(self, update: dict[str, Any]) -> Outcome:
