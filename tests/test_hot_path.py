@@ -1,6 +1,6 @@
 """The ack path's cheaper parts keep their guarantees: the body reads' shared deadline
 timer (tgserve.deadlines), the handler slots (tgserve.dispatch.Slots), the ASGI header and
-answer building (tgserve.hosts.asgi_io), and orjson's decoding (tgserve.jsonfast)."""
+answer building (tgserve.hosts.asgi_io), the backlog's one timer for held requests, and orjson's decoding (tgserve.jsonfast)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from tgserve import jsonfast
+from tgserve.backlog import Backlog
 from tgserve.deadlines import Deadlines
 from tgserve.gate import OK, header_map, parse_update
 from tgserve.hosts.asgi_io import SLOW_BODY, read_body, request_headers, send_response
@@ -173,3 +174,25 @@ def test_dumps_is_compact_utf8_json() -> None:
     value = {"chat_id": 1, "text": "hé 😀", "reply_markup": {"a": [1, 2.5, None, True]}}
     assert json.loads(jsonfast.dumps(value)) == value
     assert jsonfast.dumps({1: "a"}) == b'{"1":"a"}'  # orjson refuses int keys; json's turn
+
+
+async def test_held_requests_time_out_on_one_timer_each_at_its_own_deadline() -> None:
+    backlog = Backlog(bound=1, wait=0.3)
+    assert await backlog.admit()
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    early = asyncio.ensure_future(backlog.admit())
+    await asyncio.sleep(0.1)
+    backlog.wait = 0.05  # a later, shorter wait: the timer is set for it, not the first's
+    late = asyncio.ensure_future(backlog.admit())
+    assert await late is False
+    assert loop.time() - began < 0.25 and not early.done()
+    assert await early is False
+    assert loop.time() - began >= 0.28
+    assert backlog.refused == 2 and backlog.held == 0
+    backlog.wait = 5
+    third = asyncio.ensure_future(backlog.admit())
+    await asyncio.sleep(0)
+    backlog.release()  # the place moves to the one in line, before its deadline
+    assert await third is True
+    assert backlog.unhandled == 1
