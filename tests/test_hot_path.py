@@ -1,6 +1,7 @@
 """The ack path's cheaper parts keep their guarantees: the body reads' shared deadline
-timer (tgserve.deadlines), the handler slots (tgserve.dispatch.Slots), the ASGI header and
-answer building (tgserve.hosts.asgi_io), the backlog's one timer for held requests, and orjson's decoding (tgserve.jsonfast)."""
+timer (tgserve.deadlines), the handler slots (tgserve.slots), the ASGI header and answer
+building (tgserve.hosts.asgi_io), the backlog's one timer for held requests
+(tgserve.backlog), and orjson's decoding (tgserve.jsonfast)."""
 
 from __future__ import annotations
 
