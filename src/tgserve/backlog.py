@@ -12,7 +12,6 @@ again later).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections import deque
 
 
@@ -26,8 +25,11 @@ class Backlog:
         self.peak_unhandled = 0  # the most at any moment: what a crash could have lost
         self.held_total = 0  # requests that had to wait for room
         self.refused = 0  # requests that waited ``wait`` seconds and got no room
-        self._waiters: deque[asyncio.Future[bool]] = deque()
+        self._waiters: deque[tuple[asyncio.Future[bool], float]] = deque()  # (place, deadline)
         self._closed = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._wake_at = 0.0
 
     @property
     def closed(self) -> bool:
@@ -56,9 +58,10 @@ class Backlog:
             return False
         loop = asyncio.get_running_loop()
         place: asyncio.Future[bool] = loop.create_future()
-        self._waiters.append(place)
+        deadline = loop.time() + self.wait
+        self._waiters.append((place, deadline))
         self.held_total += 1
-        timer = loop.call_later(self.wait, self._expire, place)
+        self._arm(loop, deadline)
         try:
             admitted = await place
         except asyncio.CancelledError:  # the client went away while held
@@ -67,8 +70,6 @@ class Backlog:
             else:
                 self._forget(place)
             raise
-        finally:
-            timer.cancel()
         if not admitted:
             self.refused += 1
         return admitted
@@ -76,7 +77,7 @@ class Backlog:
     def release(self) -> None:
         """An admitted update ended (or was never needed): hand its place to the next in line."""
         while self._waiters:
-            place = self._waiters.popleft()
+            place, _ = self._waiters.popleft()
             if not place.done():
                 place.set_result(True)  # the place moves over; ``unhandled`` stays the same
                 return
@@ -85,8 +86,11 @@ class Backlog:
     def close(self) -> None:
         """Refuse every held request and every later one (the runtime is stopping)."""
         self._closed = True
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         while self._waiters:
-            place = self._waiters.popleft()
+            place, _ = self._waiters.popleft()
             if not place.done():
                 place.set_result(False)
 
@@ -106,11 +110,39 @@ class Backlog:
         if self.unhandled > self.peak_unhandled:
             self.peak_unhandled = self.unhandled
 
-    def _expire(self, place: asyncio.Future[bool]) -> None:
-        if not place.done():
-            self._forget(place)
-            place.set_result(False)
+    def _arm(self, loop: asyncio.AbstractEventLoop, when: float) -> None:
+        """One timer for every held request, set for the earliest deadline (a timer per
+        request cost more than the rest of the wait's bookkeeping)."""
+        if loop is not self._loop:  # a new loop: the old one's timer went with it
+            self._loop, self._timer = loop, None
+        if self._timer is not None and self._wake_at <= when:
+            return
+        if self._timer is not None:
+            self._timer.cancel()
+        self._wake_at = when
+        self._timer = loop.call_at(when, self._expire)
+
+    def _expire(self) -> None:
+        """Refuse the held requests past their deadline; re-arm for the next one."""
+        self._timer = None
+        loop = self._loop
+        if loop is None:
+            return
+        now = loop.time()
+        kept: deque[tuple[asyncio.Future[bool], float]] = deque()
+        for place, deadline in self._waiters:
+            if place.done():
+                continue
+            if deadline <= now:
+                place.set_result(False)
+            else:
+                kept.append((place, deadline))
+        self._waiters = kept
+        if kept:
+            self._arm(loop, min(deadline for _, deadline in kept))
 
     def _forget(self, place: asyncio.Future[bool]) -> None:
-        with contextlib.suppress(ValueError):
-            self._waiters.remove(place)
+        for item in self._waiters:
+            if item[0] is place:
+                self._waiters.remove(item)
+                return

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections import Counter
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from tgserve import redact
+from tgserve import jsonfast, redact
+from tgserve.slots import Slots
 from tgserve.transport import FileSpec, Kind, Lost, Unsent, open_transport
 
 if TYPE_CHECKING:
@@ -75,7 +75,7 @@ class BotAPI:
         self.backoff = backoff
         self.max_retry_after = max_retry_after
         self.max_in_flight = max_in_flight
-        self._slots = asyncio.Semaphore(max_in_flight)
+        self._slots = Slots(max_in_flight)
         self._transport = open_transport(http, timeout, max_in_flight, client)
         self.calls: Counter[str] = Counter()  # requests sent, by method (tgserve.tally)
         self.errors: Counter[tuple[str, str]] = Counter()  # (method, code or "network")
@@ -109,18 +109,26 @@ class BotAPI:
             if self.governor is not None:
                 await self.governor.acquire(method, params)
             self.calls[method] += 1
+            slots = self._slots
+            if not slots.take():
+                await slots.wait()
+            answer: tuple[int, str, bytes] | Unsent | Lost
             try:
-                async with self._slots:
-                    status, reason, body = await self._transport.post(
-                        url, {k: v for k, v in params.items() if v is not None}, files
-                    )
-            except (Unsent, Lost) as exc:
+                answer = await self._transport.post(
+                    url, {k: v for k, v in params.items() if v is not None}, files
+                )
+            except (Unsent, Lost) as failure:
+                answer = failure
+            finally:
+                slots.release()
+            if isinstance(answer, Unsent | Lost):
                 self.errors[method, "network"] += 1
-                retryable = isinstance(exc, Unsent) or method.lower().startswith(_SAFE_TO_REPEAT)
+                retryable = isinstance(answer, Unsent) or method.lower().startswith(_SAFE_TO_REPEAT)
                 if not retryable or attempt >= self.max_retries:
-                    raise NetworkError(f"{method}: {exc}") from None
+                    raise NetworkError(f"{method}: {answer}") from None
                 delay = self.backoff * 2**attempt
             else:
+                status, reason, body = answer
                 payload = _json(status, body)
                 if payload.get("ok") is True:
                     return payload.get("result")
@@ -150,13 +158,13 @@ class BotAPI:
     async def close(self) -> None:
         """Close the HTTP client, if this object created it."""
         await self._transport.close()
-        self._slots = asyncio.Semaphore(self.max_in_flight)  # bound to no loop until used
+        self._slots = Slots(self.max_in_flight)
 
 
 def _json(status: int, body: bytes) -> dict[str, Any]:
     try:
-        payload = json.loads(body)
-    except ValueError:
+        payload = jsonfast.loads(body)
+    except (ValueError, RecursionError):
         payload = None
     if isinstance(payload, dict):
         return payload

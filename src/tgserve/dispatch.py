@@ -13,6 +13,8 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
+from tgserve.slots import Slots
+
 log = logging.getLogger("tgserve.dispatch")
 
 ChatKey = tuple[str, int]
@@ -71,7 +73,7 @@ class ChatScheduler:
     """Runs jobs in per-chat order under a concurrency bound; tracks every task it starts."""
 
     def __init__(self, max_concurrency: int) -> None:
-        self._slots = asyncio.Semaphore(max_concurrency)
+        self._slots = Slots(max_concurrency)
         self._chats: dict[ChatKey, deque[tuple[Job, Done | None]]] = {}
         self.tasks: set[asyncio.Task[None]] = set()
         self.pending = 0  # jobs submitted and not finished
@@ -98,12 +100,14 @@ class ChatScheduler:
             while queue:
                 job, done = queue[0]
                 try:
-                    async with slots:  # inlined _run: one coroutine less per update
-                        self.running += 1
-                        try:
-                            await job()
-                        finally:
-                            self.running -= 1
+                    if not slots.take():
+                        await slots.wait()
+                    self.running += 1  # inlined _run: one coroutine less per update
+                    try:
+                        await job()
+                    finally:
+                        self.running -= 1
+                        slots.release()
                 finally:
                     queue.popleft()
                     self.pending -= 1
@@ -118,13 +122,16 @@ class ChatScheduler:
             del self._chats[key]
 
     async def _run(self, job: Job, done: Done | None) -> None:
+        slots = self._slots
         try:
-            async with self._slots:
-                self.running += 1
-                try:
-                    await job()
-                finally:
-                    self.running -= 1
+            if not slots.take():
+                await slots.wait()
+            self.running += 1
+            try:
+                await job()
+            finally:
+                self.running -= 1
+                slots.release()
         finally:
             self.pending -= 1
             if done is not None:

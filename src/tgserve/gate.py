@@ -17,6 +17,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from tgserve import jsonfast
 from tgserve.config import RESERVED_PATHS, Config, Network
 
 SECRET_HEADER = "x-telegram-bot-api-secret-token"  # noqa: S105 - a header name
@@ -169,7 +170,7 @@ def header_map(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
 def parse_update(body: bytes) -> Update | Response:
     """Parse a webhook body into an :class:`Update`, or a 400 that says why not."""
     try:
-        data = json.loads(body)
+        data = jsonfast.loads(body)
     except (ValueError, RecursionError):
         return error(400, "body is not valid JSON")
     return check_update(data)

@@ -226,10 +226,11 @@ class Runtime:
     async def accept(self, update: dict[str, Any], *, deadline: float | None = None) -> Response:
         """A webhook's update: start if need be, then dedup, dispatch and answer by the ack
         mode (see :meth:`tgserve.processing.Updates.accept` for ``deadline``)."""
-        if self.state in ("stopping", "stopped"):
-            return STOPPING
-        if self.state != "running" and not await self.try_start():
-            return NOT_READY
+        if self.state != "running":
+            if self.state in ("stopping", "stopped"):
+                return STOPPING
+            if not await self.try_start():
+                return NOT_READY
         return await self.updates.accept(update, deadline=deadline)
 
     async def process(self, update: dict[str, Any]) -> Outcome:

@@ -12,6 +12,8 @@ import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+from tgserve import jsonfast
+
 if TYPE_CHECKING:
     import aiohttp
     import httpx
@@ -167,8 +169,11 @@ class AiohttpTransport:
             if files:
                 form = multipart(_form(params), {k: _file(k, v) for k, v in files.items()})
                 request = self.client.post(url, data=form)
-            else:
-                request = self.client.post(url, json=params)
+            else:  # encoded here (jsonfast): aiohttp's json= goes through json.dumps
+                body = aiohttp.payload.BytesPayload(
+                    jsonfast.dumps(params), content_type="application/json"
+                )
+                request = self.client.post(url, data=body)
             async with request as response:
                 return response.status, response.reason or "", await response.read()
         except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:

@@ -114,6 +114,9 @@ def run(args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         log_level=args.log_level,
+        # below DEBUG tgserve.logs mutes uvicorn.access anyway; off, uvicorn skips building
+        # each request's line (the client address, the path) that nobody would see
+        access_log=args.log_level.lower() in ("debug", "trace"),
         **uvicorn_options(),
     )
     return 0

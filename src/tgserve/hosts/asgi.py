@@ -9,14 +9,15 @@ from typing import TYPE_CHECKING, Any, overload
 
 from tgserve.bots import Target
 from tgserve.config import Config
-from tgserve.gate import Request, Response, header_map
+from tgserve.deadlines import Deadlines
+from tgserve.gate import Request
 from tgserve.hosts.asgi_io import (
-    SLOW_BODY,
     LifespanApp,
     Receive,
     Scope,
     Send,
     read_body,
+    request_headers,
     send_response,
 )
 from tgserve.runtime import Runtime
@@ -38,6 +39,7 @@ class ASGIApp(LifespanApp):
         self.runtime = runtime
         self.webhook = Webhook(runtime)
         self._keeper: asyncio.Task[None] | None = None
+        self._deadlines = Deadlines()  # the body reads' one timer
 
     async def _start(self) -> None:
         await self.runtime.start()
@@ -52,19 +54,12 @@ class ASGIApp(LifespanApp):
         root = scope.get("root_path", "")
         if root and path.startswith(root):
             path = path[len(root) :] or "/"
-        headers = header_map(
-            (k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]
-        )
+        headers = request_headers(scope["headers"])
         client = scope.get("client")
         request = Request(scope["method"], path, headers, b"", client[0] if client else None)
         step = self.webhook.head(request)
         if isinstance(step, ReadBody):
-            raw: bytes | Response | None
-            try:
-                async with asyncio.timeout(self.body_timeout):
-                    raw = await read_body(receive, step.limit)
-            except TimeoutError:
-                raw = SLOW_BODY
+            raw = await read_body(receive, step.limit, self._deadlines, self.body_timeout)
             step = self.webhook.body(raw)
         response = self.webhook.answer_now(step) or await self.webhook.answer(step)
         await send_response(send, response, scope["method"])

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Mapping
 from typing import Any
 
-from tgserve.gate import Query, Request, Response, header_map
+from tgserve.deadlines import Deadlines
+from tgserve.gate import Query, Request, Response
 from tgserve.hosts.asgi_io import (
-    SLOW_BODY,
     LifespanApp,
     Receive,
     Scope,
     Send,
     read_body,
+    request_headers,
     send_response,
 )
 from tgserve.multibot import Bots, BotSpec, bot_request
@@ -31,6 +31,7 @@ class BotsASGIApp(LifespanApp):
 
     def __init__(self, bots: Bots) -> None:
         self.bots = bots
+        self._deadlines = Deadlines()  # the body reads' one timer
 
     async def _start(self) -> None:
         await self.bots.start()
@@ -43,9 +44,7 @@ class BotsASGIApp(LifespanApp):
         root = scope.get("root_path", "")
         if root and path.startswith(root):
             path = path[len(root) :] or "/"
-        headers = header_map(
-            (k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]
-        )
+        headers = request_headers(scope["headers"])
         client = scope.get("client")
         request = Request(scope["method"], path, headers, b"", client[0] if client else None)
         target = bot_request(self.bots, request)
@@ -57,12 +56,7 @@ class BotsASGIApp(LifespanApp):
             return
         step = target.head(request)
         if isinstance(step, ReadBody):
-            raw: bytes | Response | None
-            try:
-                async with asyncio.timeout(self.body_timeout):
-                    raw = await read_body(receive, step.limit)
-            except TimeoutError:
-                raw = SLOW_BODY
+            raw = await read_body(receive, step.limit, self._deadlines, self.body_timeout)
             step = target.body(raw)
         response = target.answer_now(step) or await target.answer(step)
         await send_response(send, response, scope["method"])

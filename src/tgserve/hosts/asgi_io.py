@@ -3,12 +3,14 @@ host (:mod:`tgserve.hosts.asgi_bots`): the ASGI types, the bounded body read, th
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
 
-from tgserve.gate import Response, error
+from tgserve.deadlines import Deadlines
+from tgserve.gate import OK, Response, error, header_map
 
 # 400, not 408: docs/design.md's status table is the contract; the request is incomplete.
 SLOW_BODY = error(400, "body read timed out", (("connection", "close"),))
@@ -68,28 +70,57 @@ class LifespanApp:
                 return
 
 
-async def read_body(receive: Receive, limit: int) -> bytes | None:
-    """The whole body, or ``None`` as soon as it passes ``limit`` bytes."""
+def request_headers(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
+    """The scope's headers by :func:`~tgserve.gate.header_map`'s rule; one dict
+    comprehension when no name repeats (the common case), the rule itself when one does."""
+    pairs = [(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in raw]
+    headers = dict(pairs)
+    return headers if len(headers) == len(pairs) else header_map(pairs)
+
+
+async def read_body(
+    receive: Receive, limit: int, deadlines: Deadlines, seconds: float
+) -> bytes | Response | None:
+    """The whole body, ``None`` as soon as it passes ``limit`` bytes, or :data:`SLOW_BODY`
+    when it has not all arrived within ``seconds`` (one timer for every read:
+    :class:`~tgserve.deadlines.Deadlines`)."""
     chunks: list[bytes] = []
     size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunk: bytes = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
+    task = deadlines.watch(seconds)
+    try:
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                break
+            chunk: bytes = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                return None
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+    except asyncio.CancelledError:
+        if not deadlines.expired(task):
+            raise
+        return SLOW_BODY
+    finally:
+        deadlines.forget(task)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def _wire_headers(response: Response) -> list[tuple[bytes, bytes]]:
+    headers = [(k.encode(), v.encode()) for k, v in response.headers]
+    headers.append((b"content-length", str(len(response.body)).encode()))
+    return headers
+
+
+_OK_HEADERS = tuple(_wire_headers(OK))
 
 
 async def send_response(send: Send, response: Response, method: str) -> None:
     """The response to the client (no body on HEAD; content-length always that of GET)."""
     body = b"" if method == "HEAD" else response.body
-    headers = [(k.encode(), v.encode()) for k, v in response.headers]
-    headers.append((b"content-length", str(len(response.body)).encode()))
+    # the ack's headers are encoded once; a fresh list each time (middleware may append)
+    headers = list(_OK_HEADERS) if response is OK else _wire_headers(response)
     await send({"type": "http.response.start", "status": response.status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

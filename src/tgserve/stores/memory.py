@@ -63,7 +63,11 @@ class MemoryStore:
                 self._records[update_id] = (now + lease, record[1])
 
     async def done(self, update_id: int) -> None:
-        self._put(update_id, _DONE, time.monotonic())
+        now = time.monotonic()
+        if update_id in self._records:  # in place: the record keeps its claim's position,
+            self._records[update_id] = (_DONE, now)  # which the expiry sweep allows for
+        else:
+            self._put(update_id, _DONE, now)
 
     async def release(self, update_id: int) -> None:
         self._records.pop(update_id, None)
@@ -149,16 +153,19 @@ class MemoryStore:
         return entry
 
     def _put(self, update_id: int, expiry: float, now: float) -> None:
-        self._records.pop(update_id, None)
-        self._records[update_id] = (expiry, now)
-        while len(self._records) > self.max_entries:
-            self._records.popitem(last=False)
-        # drop expired records from the old end; they are the oldest written
-        while self._records:
-            oldest_id, (_, written) = next(iter(self._records.items()))
-            if now - written < self.ttl:
+        records = self._records
+        if update_id in records:
+            del records[update_id]
+        records[update_id] = (expiry, now)
+        while len(records) > self.max_entries:
+            records.popitem(last=False)
+        # drop expired records from the old end, in the order they were first written (a
+        # finished record keeps its place and holds the ones behind it until it expires)
+        while records:
+            oldest_id = next(iter(records))
+            if now - records[oldest_id][1] < self.ttl:
                 break
-            del self._records[oldest_id]
+            del records[oldest_id]
 
 
 def from_url(url: str, *, namespace: str, ttl: float) -> MemoryStore:
