@@ -7,10 +7,8 @@ context variable, which reaches the handler's own tasks too. A send with no scop
 
 from __future__ import annotations
 
-import contextlib
 import contextvars
 import dataclasses
-from collections.abc import Iterator
 
 
 @dataclasses.dataclass(slots=True)
@@ -32,15 +30,22 @@ def current() -> Budget | None:
     return _current.get()
 
 
-@contextlib.contextmanager
-def scope(deadline: float | None) -> Iterator[Budget]:
-    """Run a handler's sends as replies, within ``deadline``."""
-    budget = Budget(deadline)
-    token = _current.set(budget)
-    try:
-        yield budget
-    finally:
-        _current.reset(token)
+class scope:
+    """Run a handler's sends as replies, within ``deadline`` (``with scope(d) as budget``).
+
+    A class rather than a generator: it is entered once per update."""
+
+    __slots__ = ("_token", "budget")
+
+    def __init__(self, deadline: float | None) -> None:
+        self.budget = Budget(deadline)
+
+    def __enter__(self) -> Budget:
+        self._token = _current.set(self.budget)
+        return self.budget
+
+    def __exit__(self, *exc: object) -> None:
+        _current.reset(self._token)
 
 
 class HandBack(Exception):

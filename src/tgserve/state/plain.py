@@ -76,11 +76,10 @@ class _Held:
 
     def __init__(self, owner: PlainState, update: dict[str, Any]) -> None:
         self.owner = owner
-        key = chat_key(update)
-        self.chat_id = key[1] if key is not None and key[0] == "chat" else None
-        user_id = _user_id(update)
-        self.chat = None if self.chat_id is None else f"pc:{self.chat_id}"
-        self.user = None if user_id is None else f"pu:{user_id}"
+        self.update = update
+        self.chat_id: int | None = None
+        self.chat: str | None = None
+        self.user: str | None = None
         self.live: dict[str, dict[str, Any]] = {}
         self.taken: list[str] = []
         self.loaded = False
@@ -88,6 +87,11 @@ class _Held:
     async def load(self) -> _Held:
         if self.loaded:
             return self
+        key = chat_key(self.update)  # found on first use: a handler that never asks pays nothing
+        self.chat_id = key[1] if key is not None and key[0] == "chat" else None
+        user_id = _user_id(self.update)
+        self.chat = None if self.chat_id is None else f"pc:{self.chat_id}"
+        self.user = None if user_id is None else f"pu:{user_id}"
         names = [n for n in (self.chat, self.user) if n is not None]
         stored = await self.owner.records.read(names)
         self.loaded = True
