@@ -58,6 +58,9 @@ def proxied() -> bool:
     return bool(urllib.request.getproxies_environment())
 
 
+KEEPALIVE = 5.0  # seconds, httpx's keepalive_expiry
+
+
 def aiohttp_session(
     connections: int,
     timeout: aiohttp.ClientTimeout | None = None,
@@ -65,14 +68,14 @@ def aiohttp_session(
     keepalive: float | None = None,
 ) -> aiohttp.ClientSession:
     """An aiohttp session of at most ``connections`` connections (0: no limit), behind an
-    environment proxy only when one is set (``timeout``, ``keepalive`` None: aiohttp's
-    defaults; ``keepalive``: seconds an idle connection is kept)."""
+    environment proxy only when one is set (``timeout`` None: aiohttp's default;
+    ``keepalive``: seconds an idle connection is kept, None: httpx's 5 s)."""
     import aiohttp
 
-    if keepalive is None:
-        connector = aiohttp.TCPConnector(limit=connections)
-    else:
-        connector = aiohttp.TCPConnector(limit=connections, keepalive_timeout=keepalive)
+    # aiohttp's own 15 s outlives servers that close idle connections at 5 s (uvicorn),
+    # and a send on a connection the server is closing fails; httpx drops them at 5 s.
+    keepalive = KEEPALIVE if keepalive is None else keepalive
+    connector = aiohttp.TCPConnector(limit=connections, keepalive_timeout=keepalive)
     return aiohttp.ClientSession(connector=connector, timeout=timeout, trust_env=proxied())
 
 
