@@ -78,12 +78,6 @@ class PTBBot:
         except BaseException:
             await self._close_failed_start()  # shutdown() is not called for a failed start
             raise
-            if isinstance(request, HTTPXRequest) and not self.aiohttp:
-                log.info(
-                    "this PTB bot calls the Bot API through httpx; built with "
-                    ".request(tgserve.bots.ptb_request.AiohttpRequest()) it uses about half "
-                    "the CPU per update (docs/architecture.md)"
-                )
 
     async def shutdown(self) -> None:
         try:
