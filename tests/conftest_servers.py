@@ -56,6 +56,42 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
             proc.wait(5)
 
 
+def redis_args(port: int, folder: str) -> list[str]:
+    """A memory-only redis-server on 127.0.0.1:``port``."""
+    return [
+        REDIS_BIN, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+        "--appendonly", "no", "--dir", folder,
+    ]  # fmt: skip
+
+
+def init_postgres(bindir: str, data: str) -> None:
+    """A new cluster in ``data`` (user ``tgserve``, trust), owned by postgres under root."""
+    subprocess.run(
+        _as_postgres(
+            [
+                f"{bindir}/initdb", "-D", data, "-U", "tgserve", "-A", "trust", "--no-sync",
+                "-E", "UTF8",
+            ]
+        ),
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def postgres_args(bindir: str, data: str, port: int, folder: str, *settings: str) -> list[str]:
+    """The postmaster of ``data`` on 127.0.0.1:``port``, without fsync (a killed postmaster
+    keeps its commits; a lost machine need not), plus ``settings`` (``name=value``)."""
+    return _as_postgres(
+        [
+            f"{bindir}/postgres", "-D", data, "-p", str(port),
+            "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={folder}",
+            "-c", "fsync=off", "-c", "full_page_writes=off",
+            *(arg for setting in settings for arg in ("-c", setting)),
+        ]
+    )  # fmt: skip
+
+
 @contextlib.contextmanager
 def redis_server() -> Iterator[str]:
     """``redis://127.0.0.1:PORT/0`` of a fresh, memory-only redis-server."""
@@ -64,21 +100,7 @@ def redis_server() -> Iterator[str]:
     port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
         proc = subprocess.Popen(
-            [
-                REDIS_BIN,
-                "--port",
-                str(port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                tmp,
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            redis_args(port, tmp), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         try:
             wait_port(port, proc)
@@ -104,47 +126,9 @@ def postgres_server() -> Iterator[str]:
         data = os.path.join(tmp, "data")
         if os.geteuid() == 0:
             shutil.chown(tmp, "postgres")
-        subprocess.run(
-            _as_postgres(
-                [
-                    f"{bindir}/initdb",
-                    "-D",
-                    data,
-                    "-U",
-                    "tgserve",
-                    "-A",
-                    "trust",
-                    "--no-sync",
-                    "-E",
-                    "UTF8",
-                ]
-            ),
-            check=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        init_postgres(bindir, data)
         proc = subprocess.Popen(
-            _as_postgres(
-                [
-                    f"{bindir}/postgres",
-                    "-D",
-                    data,
-                    "-p",
-                    str(port),
-                    "-c",
-                    "listen_addresses=127.0.0.1",
-                    "-c",
-                    f"unix_socket_directories={tmp}",
-                    "-c",
-                    "fsync=off",
-                    "-c",
-                    "synchronous_commit=off",
-                    "-c",
-                    "full_page_writes=off",
-                    "-c",
-                    "max_connections=200",
-                ]
-            ),
+            postgres_args(bindir, data, port, tmp, "synchronous_commit=off", "max_connections=200"),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

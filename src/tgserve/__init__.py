@@ -20,6 +20,7 @@ if _TYPE_CHECKING:
     from tgserve.bots.base import BotAdapter, Target
     from tgserve.bots.ptb_request import AiohttpRequest
     from tgserve.config import Config, ConfigError
+    from tgserve.deliveries import UpdateDelivery, current_delivery
     from tgserve.gate import Request, Response
     from tgserve.hosts.asgi import asgi
     from tgserve.hosts.aws_lambda import aws_lambda
@@ -29,7 +30,6 @@ if _TYPE_CHECKING:
     from tgserve.hosts.yandex import yandex
     from tgserve.logs import configure_logging
     from tgserve.multibot import spec
-    from tgserve.queueing import current_delivery
     from tgserve.runtime import Runtime
 
 __version__ = "0.1.0"
@@ -52,10 +52,11 @@ _EXPORTS: dict[str, str] = {
     "Runtime": "tgserve.runtime",
     "Target": "tgserve.bots.base",
     "TelegramError": "tgserve.botapi",
+    "UpdateDelivery": "tgserve.deliveries",
     "asgi": "tgserve.hosts.asgi",
     "aws_lambda": "tgserve.hosts.aws_lambda",
     "configure_logging": "tgserve.logs",
-    "current_delivery": "tgserve.queueing",
+    "current_delivery": "tgserve.deliveries",
     "gcf": "tgserve.hosts.gcf",
     "poll": "tgserve.hosts.polling",
     "spec": "tgserve.multibot",
@@ -78,6 +79,7 @@ __all__ = [
     "Runtime",
     "Target",
     "TelegramError",
+    "UpdateDelivery",
     "asgi",
     "aws_lambda",
     "configure_logging",

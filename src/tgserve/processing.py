@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from tgserve.backlog import Backlog
 from tgserve.bots import BotAdapter
 from tgserve.config import Config
+from tgserve.deliveries import UpdateDelivery, delivering
 from tgserve.dispatch import ChatScheduler, chat_key
 from tgserve.gate import OK, Response, error, json_response
 from tgserve.limits import HandBack, scope
@@ -155,12 +156,15 @@ class Updates:
         self.scheduler.submit(chat_key(update), job, backlog.release)
         return OK
 
-    async def process(self, update: dict[str, Any]) -> Outcome:
-        """Dedup and handle one update to completion in its chat's order (polling)."""
+    async def process(
+        self, update: dict[str, Any], delivery: UpdateDelivery | None = None
+    ) -> Outcome:
+        """Dedup and handle one update to completion in its chat's order (polling);
+        ``delivery`` is what the handler's ``current_delivery()`` answers."""
         claim = await self._claim(update)
         if claim is not Claim.NEW:
             return Outcome(int(update["update_id"]), True, busy=claim is Claim.BUSY)
-        return await self._submit(update)
+        return await self._submit(update, delivery=delivery)
 
     async def timed_handle(self, update: dict[str, Any]) -> Any:
         """Queue mode's worker calls the bot through this, for the handler-time metric."""
@@ -232,13 +236,17 @@ class Updates:
         return claim
 
     def _submit(
-        self, update: dict[str, Any], deadline: float | None = None
+        self,
+        update: dict[str, Any],
+        deadline: float | None = None,
+        delivery: UpdateDelivery | None = None,
     ) -> asyncio.Future[Outcome]:
         future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
 
         async def job() -> None:
             try:
-                outcome = await self._handle(update, deadline)
+                with delivering(delivery):
+                    outcome = await self._handle(update, deadline)
             except BaseException:
                 future.cancel()
                 raise

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import contextvars
-import dataclasses
 import json
 import logging
 from collections import Counter
@@ -20,6 +18,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from tgserve.batching import Batcher
+from tgserve.deliveries import UpdateDelivery, delivering
 from tgserve.dispatch import chat_key
 from tgserve.limits.budget import HandBack
 from tgserve.store_health import brief
@@ -32,24 +31,6 @@ MAX_ATTEMPTS = 5  # with on_error="retry": a failing update is retried this ofte
 POLL_MIN, POLL_MAX = 0.01, 0.2  # seconds between takes while the queue looks empty
 STATS_EVERY = 1.0
 TAKE_BATCH = 32  # chats leased per take: short statements hold few rows against enqueues
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class Delivery:
-    """Which update the current handler runs, and which attempt this is (1 first)."""
-
-    update_id: int
-    attempt: int
-
-
-_delivery: contextvars.ContextVar[Delivery | None] = contextvars.ContextVar(
-    "tgserve_delivery", default=None
-)
-
-
-def current_delivery() -> Delivery | None:
-    """The queued update the calling handler is running, or ``None`` outside queue mode."""
-    return _delivery.get()
 
 
 def queue_key(update: dict[str, Any]) -> str:
@@ -194,10 +175,9 @@ class QueueWorker:
     async def _work(self, job: Job) -> None:
         if job.attempt > 1:
             self.counts["redelivered"] += 1
-        token = _delivery.set(Delivery(job.update_id, job.attempt))
         try:
-            update = json.loads(job.payload)
-            await self.handle(update)
+            with delivering(UpdateDelivery(job.update_id, job.attempt)):
+                await self.handle(json.loads(job.payload))
         except HandBack as back:  # no send budget within the lease: deliver it again later
             self.counts["handed_back"] += 1
             self._held.pop(job.update_id, None)
@@ -215,8 +195,6 @@ class QueueWorker:
                 return
         else:
             self.counts["handled"] += 1
-        finally:
-            _delivery.reset(token)
         self._held.pop(job.update_id, None)
         try:
             finished = await self._finishes.submit(job)

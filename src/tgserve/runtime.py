@@ -27,6 +27,7 @@ from tgserve.stores import QueueStats, QueueStore, Store, open_store
 from tgserve.tally import BotAPICounts, Snapshot, Tally
 
 if TYPE_CHECKING:  # queue mode's worker is imported only when used: a lighter cold start
+    from tgserve.deliveries import UpdateDelivery
     from tgserve.limits import Governor
     from tgserve.queueing import QueueWorker
     from tgserve.webhook_setup.registrar import Registrar
@@ -233,9 +234,11 @@ class Runtime:
                 return NOT_READY
         return await self.updates.accept(update, deadline=deadline)
 
-    async def process(self, update: dict[str, Any]) -> Outcome:
+    async def process(
+        self, update: dict[str, Any], delivery: UpdateDelivery | None = None
+    ) -> Outcome:
         """A polled update: dedup and handle it to completion in its chat's order."""
-        return await self.updates.process(update)
+        return await self.updates.process(update, delivery)
 
     # what it shows -------------------------------------------------------------
 

@@ -5,7 +5,6 @@ behind the Lambda handler."""
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
@@ -14,6 +13,7 @@ import pytest
 import tgserve
 from tests.conftest import SECRET, TOKEN
 from tests.deploy.dynalite import aws_credentials, dynalite_server
+from tests.stores.opened import opened_stores
 from tests.stores.test_dedup_contract import (  # the same contract as every backend
     test_claim_then_busy_then_done,
     test_concurrent_claims_have_one_winner,
@@ -65,22 +65,15 @@ def store_url(endpoint: str) -> str:
     return f"dynamodb://{TABLE}?region=eu-west-1&endpoint={endpoint}"
 
 
+def dynamodb_store(store: Store) -> DynamoDBStore:
+    assert isinstance(store, DynamoDBStore)
+    return store
+
+
 @pytest.fixture
 async def make_store(store_url: str) -> AsyncIterator[Callable[..., Awaitable[Store]]]:
-    opened: list[Store] = []
-    default_ns = f"t{uuid.uuid4().hex[:12]}"
-
-    async def make(*, ttl: float = 3600.0, namespace: str | None = None) -> Store:
-        name = default_ns if namespace is None else f"{default_ns}-{namespace}"
-        store = open_store(store_url, namespace=name, ttl=ttl)
-        assert isinstance(store, DynamoDBStore)
-        await store.open()
-        opened.append(store)
-        return store
-
-    yield make
-    for store in opened:
-        await store.close()
+    async with opened_stores(store_url, dynamodb_store) as make:
+        yield make
 
 
 async def test_release_after_done_keeps_it_done(make_store: Any) -> None:

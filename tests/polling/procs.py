@@ -28,6 +28,8 @@ class Poller:
     lock: str = "none"
     lease: float = 2.0
     extra: list[str] = dataclasses.field(default_factory=list)
+    bot: str = BOT
+    env: dict[str, str] = dataclasses.field(default_factory=dict)
     popen: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
@@ -38,10 +40,21 @@ class Poller:
             "TGSERVE_STORE": self.store,
             "TGSERVE_LEASE": str(self.lease),
             "TGSERVE_TEST_LOG": str(self.log),
-            "PYTHONPATH": str(ROOT),
+            "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]),  # this tree's tgserve
             "PYTHONUNBUFFERED": "1",
+            **self.env,
         }
-        args = [sys.executable, "-m", "tgserve", "poll", BOT, "--lock", self.lock, "--timeout", "1"]
+        args = [
+            sys.executable,
+            "-m",
+            "tgserve",
+            "poll",
+            self.bot,
+            "--lock",
+            self.lock,
+            "--timeout",
+            "1",
+        ]
         args += self.extra
         with self.out.open("ab") as out:
             self.popen = subprocess.Popen(args, env=env, stdout=out, stderr=out, cwd=ROOT)

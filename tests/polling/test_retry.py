@@ -33,10 +33,12 @@ async def run_poller(tg: Emulator, handler: Any, count: int, seen: list[Any]) ->
 
 async def test_a_failed_update_is_retried_before_its_chats_next_one(logwatch: Any) -> None:
     tries: list[str] = []
+    deliveries: list[tgserve.UpdateDelivery | None] = []
 
     async def flaky(update: dict[str, Any], bot: tgserve.BotAPI) -> None:
         text = update["message"]["text"]
         tries.append(text)
+        deliveries.append(tgserve.current_delivery())
         if text == "boom" and tries.count("boom") < 3:
             raise RuntimeError("failed on purpose")
 
@@ -47,6 +49,14 @@ async def test_a_failed_update_is_retried_before_its_chats_next_one(logwatch: An
         poller = await run_poller(tg, flaky, 4, tries)
         assert tg.bot().updates == []  # the offset was confirmed past both
     assert tries == ["boom", "boom", "boom", "after"]
+    assert None not in deliveries
+    boom, after = sorted({d.update_id for d in deliveries if d is not None})
+    assert [(d.update_id, d.attempt, d.fence) for d in deliveries if d is not None] == [
+        (boom, 1, None),  # no lock here, so no fencing token
+        (boom, 2, None),
+        (boom, 3, None),
+        (after, 1, None),
+    ]
     assert poller.runtime.counts["failed"] == 2 and poller.runtime.counts["handled"] == 2
 
 

@@ -11,7 +11,16 @@ import subprocess
 import time
 from pathlib import Path
 
-from tests.conftest_servers import PG_BINS, REDIS_BIN, _as_postgres, free_port, missing, wait_port
+from tests.conftest_servers import (
+    PG_BINS,
+    REDIS_BIN,
+    free_port,
+    init_postgres,
+    missing,
+    postgres_args,
+    redis_args,
+    wait_port,
+)
 
 
 class Restartable:
@@ -48,10 +57,7 @@ class RedisServer(Restartable):
         self.url = f"redis://127.0.0.1:{self.port}/0"
 
     def command(self) -> list[str]:
-        return [
-            REDIS_BIN, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-            "--appendonly", "no", "--dir", str(self.folder),
-        ]  # fmt: skip
+        return redis_args(self.port, str(self.folder))
 
 
 class PostgresServer(Restartable):
@@ -64,35 +70,11 @@ class PostgresServer(Restartable):
         self.data = folder / "data"
         if os.geteuid() == 0:
             shutil.chown(folder, "postgres")
-        subprocess.run(
-            _as_postgres(
-                [
-                    f"{self.bindir}/initdb",
-                    "-D",
-                    str(self.data),
-                    "-U",
-                    "tgserve",
-                    "-A",
-                    "trust",
-                    "--no-sync",
-                    "-E",
-                    "UTF8",
-                ]
-            ),
-            check=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        init_postgres(self.bindir, str(self.data))
         self.url = f"postgresql://tgserve@127.0.0.1:{self.port}/postgres"
 
     def command(self) -> list[str]:
-        return _as_postgres(
-            [
-                f"{self.bindir}/postgres", "-D", str(self.data), "-p", str(self.port),
-                "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={self.folder}",
-                "-c", "fsync=off", "-c", "full_page_writes=off",
-            ]
-        )  # fmt: skip
+        return postgres_args(self.bindir, str(self.data), self.port, str(self.folder))
 
     def start(self) -> None:
         super().start()

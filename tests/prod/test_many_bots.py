@@ -47,20 +47,27 @@ async def test_fifty_bots_on_one_server(tmp_path: Path) -> None:
     async with Emulator() as tg:
         alice = tg.user("alice")
         tokens = [tg.add_bot(f"Bot {i}", f"bot{i}_bot") for i in range(BOTS)]
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        app = tgserve.asgi(
-            {
-                f"b{i}": tgserve.spec(make_bot(i, seen), token=token, secret_token=secret(i))
-                for i, token in enumerate(tokens)
-            },
-            webhook_url=f"{base}/webhook",  # the deployment's: each bot's is {this}/{its id}
-            api_url=tg.api_url,
-            store=f"sqlite:///{tmp_path}/bots.db",
-            gc_freeze=False,
-        )
-        server = InLoopServer(app, port=port, lifespan="on")
-        await server.start()
+        for _ in range(5):  # a free port can be taken before the server binds it: try another
+            port = free_port()
+            base = f"http://127.0.0.1:{port}"
+            app = tgserve.asgi(
+                {
+                    f"b{i}": tgserve.spec(make_bot(i, seen), token=token, secret_token=secret(i))
+                    for i, token in enumerate(tokens)
+                },
+                webhook_url=f"{base}/webhook",  # the deployment's: each bot's is {this}/{its id}
+                api_url=tg.api_url,
+                store=f"sqlite:///{tmp_path}/bots-{port}.db",
+                gc_freeze=False,
+            )
+            server = InLoopServer(app, port=port, lifespan="on")
+            try:
+                await server.start()
+                break
+            except OSError:
+                continue
+        else:
+            raise AssertionError("no free port could be bound in 5 tries")
         try:
             for i, token in enumerate(tokens):  # each bot registered its own webhook
                 hook = tg.bot(token).webhook

@@ -11,7 +11,7 @@ import os
 import time
 from typing import Any
 
-from tgserve.queueing import current_delivery
+from tgserve import current_delivery
 
 LOG = os.environ.get("TGSERVE_TEST_LOG", os.devnull)
 DELAY = float(os.environ.get("TGSERVE_TEST_DELAY", "0.005"))

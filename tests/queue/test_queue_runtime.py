@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from tests.conftest import TOKEN
+from tgserve import UpdateDelivery, current_delivery
 from tgserve.config import Config
 from tgserve.gate import Request
-from tgserve.queueing import Delivery, current_delivery
 from tgserve.runtime import Runtime
 from tgserve.webhook import Webhook
 
@@ -50,7 +50,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 async def test_acks_once_stored_then_handles_each_once_in_chat_order(store: str) -> None:
     gate = asyncio.Event()
-    handled: list[tuple[int, int, Delivery | None]] = []
+    handled: list[tuple[int, int, UpdateDelivery | None]] = []
 
     async def handle(data: dict[str, Any], bot: Any) -> None:
         await gate.wait()

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
 
 from tests.conftest_servers import postgres_url, redis_cluster_url, redis_url
-from tgserve.stores import QueueStore, open_store
+from tests.stores.opened import opened_stores
+from tgserve.stores import QueueStore, Store
 
 __all__ = ["make_store", "postgres_url", "redis_cluster_url", "redis_url", "store_url"]
 
@@ -31,20 +31,13 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return url
 
 
+def queue_store(store: Store) -> QueueStore:
+    assert isinstance(store, QueueStore)
+    return store
+
+
 @pytest.fixture
 async def make_store(store_url: str) -> AsyncIterator[MakeStore]:
     """Open stores of the test's backend (namespaces are private to the test); closes them all."""
-    opened: list[QueueStore] = []
-    default_ns = f"t{uuid.uuid4().hex[:12]}"
-
-    async def make(*, ttl: float = 3600.0, namespace: str | None = None) -> QueueStore:
-        name = default_ns if namespace is None else f"{default_ns}-{namespace}"
-        store = open_store(store_url, namespace=name, ttl=ttl)
-        assert isinstance(store, QueueStore)
-        await store.open()
-        opened.append(store)
-        return store
-
-    yield make
-    for store in opened:
-        await store.close()
+    async with opened_stores(store_url, queue_store) as make:
+        yield make

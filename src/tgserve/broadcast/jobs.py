@@ -74,3 +74,20 @@ class JobStore(Protocol):
     async def progress_of(self, jobs: Sequence[str]) -> dict[str, Progress]:
         """The progress of each of ``jobs`` in one read (a job with no recipients is absent)."""
         ...
+
+
+class RecipientMoves:
+    """A job store's claim, release and settle, each one move of a recipient's state by the
+    backend's compare-and-set ``_move(job, chat, old, new)`` (True when it moved)."""
+
+    async def _move(self, job: str, chat: int, old: str, new: str) -> bool:
+        raise NotImplementedError
+
+    async def claim(self, job: str, chat: int) -> bool:
+        return await self._move(job, chat, "pending", "sending")
+
+    async def release(self, job: str, chat: int) -> None:
+        await self._move(job, chat, "sending", "pending")
+
+    async def settle(self, job: str, chat: int, outcome: str) -> None:
+        await self._move(job, chat, "sending", outcome)

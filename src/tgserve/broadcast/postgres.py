@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from tgserve.broadcast.jobs import Progress
+from tgserve.broadcast.jobs import Progress, RecipientMoves
 
 if TYPE_CHECKING:
     from tgserve.stores.postgres import PostgresStore
@@ -25,7 +25,7 @@ MOVE = (
 )
 
 
-class PostgresJobs:
+class PostgresJobs(RecipientMoves):
     def __init__(self, store: PostgresStore, namespace: str) -> None:
         self.store = store
         self.ns = namespace
@@ -82,15 +82,6 @@ class PostgresJobs:
 
     async def _move(self, job: str, chat: int, old: str, new: str) -> bool:
         return await self.store.pool.fetchval(MOVE, self.ns, job, chat, old, new) is not None
-
-    async def claim(self, job: str, chat: int) -> bool:
-        return await self._move(job, chat, "pending", "sending")
-
-    async def release(self, job: str, chat: int) -> None:
-        await self._move(job, chat, "sending", "pending")
-
-    async def settle(self, job: str, chat: int, outcome: str) -> None:
-        await self._move(job, chat, "sending", outcome)
 
     async def progress(self, job: str) -> Progress:
         await self._schema()

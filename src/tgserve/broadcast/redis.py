@@ -9,7 +9,7 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from tgserve.broadcast.jobs import Progress
+from tgserve.broadcast.jobs import Progress, RecipientMoves
 
 if TYPE_CHECKING:
     from tgserve.stores.redis import RedisStore
@@ -41,7 +41,7 @@ return n
 """
 
 
-class RedisJobs:
+class RedisJobs(RecipientMoves):
     def __init__(self, store: RedisStore, namespace: str) -> None:
         self.store = store
         self.prefix = f"tgserve:{{{namespace}}}:broadcast:"
@@ -80,15 +80,6 @@ class RedisJobs:
     async def _move(self, job: str, chat: int, old: str, new: str) -> bool:
         script = self.store.client.register_script(MOVE)
         return bool(await script(keys=self._keys(job), args=[chat, old, new, chat]))
-
-    async def claim(self, job: str, chat: int) -> bool:
-        return await self._move(job, chat, "pending", "sending")
-
-    async def release(self, job: str, chat: int) -> None:
-        await self._move(job, chat, "sending", "pending")
-
-    async def settle(self, job: str, chat: int, outcome: str) -> None:
-        await self._move(job, chat, "sending", outcome)
 
     async def progress(self, job: str) -> Progress:
         raw = await self.store.client.hgetall(self._keys(job)[1])

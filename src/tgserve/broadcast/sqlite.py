@@ -8,7 +8,7 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from tgserve.broadcast.jobs import Progress
+from tgserve.broadcast.jobs import Progress, RecipientMoves
 
 if TYPE_CHECKING:
     from tgserve.stores.sqlite import SQLiteStore
@@ -23,7 +23,7 @@ SCHEMA = (
 )
 
 
-class SQLiteJobs:
+class SQLiteJobs(RecipientMoves):
     def __init__(self, store: SQLiteStore, namespace: str) -> None:
         self.store = store
         self.ns = namespace
@@ -98,15 +98,6 @@ class SQLiteJobs:
             old,
         )
         return bool(count)
-
-    async def claim(self, job: str, chat: int) -> bool:
-        return await self._move(job, chat, "pending", "sending")
-
-    async def release(self, job: str, chat: int) -> None:
-        await self._move(job, chat, "sending", "pending")
-
-    async def settle(self, job: str, chat: int, outcome: str) -> None:
-        await self._move(job, chat, "sending", outcome)
 
     async def progress(self, job: str) -> Progress:
         [(_, rows)] = await self._run(

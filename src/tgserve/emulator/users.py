@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from tgserve.emulator import actions, inline, membership, payments, polls
@@ -80,6 +81,19 @@ class User:
     def _where(self, chat: Group | None, bot: str | None) -> tuple[BotState, int]:
         return self.emulator.bot(bot), chat.id if chat is not None else self.id
 
+    async def _post(
+        self,
+        act: Callable[..., Message],
+        chat: Group | None,
+        bot: str | None,
+        *args: Any,
+        **kw: Any,
+    ) -> Message:
+        """``act(world, bot, user, chat_id, *args)``: this user posts in the private chat
+        (or ``chat``); the message once the bot's update is on its way."""
+        state, chat_id = self._where(chat, bot)
+        return await _settled(act(self.emulator.world, state, self.id, chat_id, *args, **kw))
+
     async def send(
         self,
         text: str,
@@ -133,19 +147,16 @@ class User:
         bot: str | None = None,
     ) -> Message:
         """Send `data` as `kind`: photo, document, video, animation, audio, voice, sticker."""
-        state, chat_id = self._where(chat, bot)
-        message = actions.send_file(
-            self.emulator.world,
-            state,
-            self.id,
-            chat_id,
+        return await self._post(
+            actions.send_file,
+            chat,
+            bot,
             data,
             kind=kind,
             filename=filename,
             mime_type=mime_type,
             caption=caption,
         )
-        return await _settled(message)
 
     async def send_location(
         self,
@@ -155,11 +166,7 @@ class User:
         chat: Group | None = None,
         bot: str | None = None,
     ) -> Message:
-        state, chat_id = self._where(chat, bot)
-        world = self.emulator.world
-        return await _settled(
-            actions.send_location(world, state, self.id, chat_id, latitude, longitude)
-        )
+        return await self._post(actions.send_location, chat, bot, latitude, longitude)
 
     async def send_venue(
         self,
@@ -171,11 +178,7 @@ class User:
         chat: Group | None = None,
         bot: str | None = None,
     ) -> Message:
-        state, chat_id = self._where(chat, bot)
-        world = self.emulator.world
-        return await _settled(
-            actions.send_venue(world, state, self.id, chat_id, latitude, longitude, title, address)
-        )
+        return await self._post(actions.send_venue, chat, bot, latitude, longitude, title, address)
 
     async def send_contact(
         self,
@@ -188,26 +191,14 @@ class User:
         bot: str | None = None,
     ) -> Message:
         """Share a contact (`user_id`: the contact's Telegram user, e.g. one's own)."""
-        state, chat_id = self._where(chat, bot)
-        message = actions.send_contact(
-            self.emulator.world,
-            state,
-            self.id,
-            chat_id,
-            phone_number,
-            first_name,
-            last_name,
-            user_id,
+        return await self._post(
+            actions.send_contact, chat, bot, phone_number, first_name, last_name, user_id
         )
-        return await _settled(message)
 
     async def send_dice(
         self, emoji: str = "🎲", *, chat: Group | None = None, bot: str | None = None
     ) -> Message:
-        state, chat_id = self._where(chat, bot)
-        return await _settled(
-            actions.send_dice(self.emulator.world, state, self.id, chat_id, emoji)
-        )
+        return await self._post(actions.send_dice, chat, bot, emoji)
 
     async def send_poll(
         self,
@@ -219,11 +210,7 @@ class User:
         **settings: Any,
     ) -> Message:
         """Send a poll of one's own; `settings`: kind, anonymous, multiple, correct."""
-        state, chat_id = self._where(chat, bot)
-        world = self.emulator.world
-        return await _settled(
-            polls.user_poll(world, state, self.id, chat_id, question, options, **settings)
-        )
+        return await self._post(polls.user_poll, chat, bot, question, options, **settings)
 
     async def vote(self, message: Message, *options: int | str) -> JSON:
         """Vote in the poll in `message` by option index or text (none: retract)."""

@@ -16,6 +16,7 @@ from typing import Any
 from tgserve.botapi import BotAPI, NetworkError, TelegramError
 from tgserve.bots import Target
 from tgserve.config import Config
+from tgserve.deliveries import UpdateDelivery
 from tgserve.dispatch import chat_key
 from tgserve.gate import Update, check_update
 from tgserve.locks import open_lock
@@ -73,7 +74,8 @@ class Poller:
         try:
             await self._loop()
         finally:
-            await self._commit()
+            if self.keeper is None or self.keeper.held:  # else the holder's poll would get 409
+                await self._commit()
             await self.runtime.stop()
             if self.keeper is not None:
                 await self.keeper.release()
@@ -88,6 +90,7 @@ class Poller:
             self._interrupt.clear()
             if self._stop.is_set():
                 return
+            fence = keeper.lock.fence if keeper is not None else None  # the holder's, now
             try:
                 updates = await self._fetch()
             except NetworkError as exc:
@@ -102,7 +105,7 @@ class Poller:
             if updates is None:
                 continue  # interrupted: stopping, or the lock was lost
             if updates:
-                await self._handle(updates)
+                await self._handle(updates, fence)
 
     async def _fetch(self) -> list[dict[str, Any]] | None:
         fetch = asyncio.ensure_future(
@@ -169,18 +172,22 @@ class Poller:
         await self._pause(backoff)
         return min(backoff * 2, BACKOFF_MAX)
 
-    async def _handle(self, updates: list[dict[str, Any]]) -> None:
+    async def _handle(self, updates: list[dict[str, Any]], fence: int | None = None) -> None:
         """Handle a batch (chats concurrently, each chat in order), then advance the offset
-        to after it, or to the first update that is claimed elsewhere or to be retried."""
+        to after it, or to the first update that is claimed elsewhere or to be retried.
+        ``fence``: the lock's fencing token at the fetch, for ``current_delivery()``."""
         held_back: list[int] = []
 
         async def chat(items: list[dict[str, Any]]) -> None:
             for update in items:
+                update_id = int(update["update_id"])
+                attempt = self._attempts.get(update_id, 0) + 1
+                delivery = UpdateDelivery(update_id, attempt, fence)
                 try:
-                    outcome = await self.runtime.process(update)
+                    outcome = await self.runtime.process(update, delivery)
                 except Exception:
-                    log.exception("could not process update %s", update.get("update_id"))
-                    held_back.append(int(update["update_id"]))
+                    log.exception("could not process update %s", update_id)
+                    held_back.append(update_id)
                     return
                 if outcome.busy or self._retries(outcome):
                     held_back.append(outcome.update_id)

@@ -23,14 +23,14 @@ from tgserve.hosts.wsgi_io import (
     SLACK,
     Environ,
     StartResponse,
-    close_after,
+    answer_timeout,
     environ_request,
-    read_body,
-    reason_phrase,
-    settle_body,
+    on_loop,
+    send,
+    verdict_of,
 )
 from tgserve.runtime import Runtime
-from tgserve.webhook import ReadBody, Webhook
+from tgserve.webhook import Webhook
 
 if TYPE_CHECKING:
     from tgserve.hosts.wsgi_bots import BotsWSGIApp
@@ -72,11 +72,8 @@ class WSGIApp:
         return self._webhook
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
-        status, headers, body = self.call(environ)
-        if not settle_body(environ, self.config.max_body_bytes):
-            close_after(start_response)
-        start_response(f"{status} {reason_phrase(status)}", headers)
-        return [b"" if environ.get("REQUEST_METHOD") == "HEAD" else body]
+        response = self._respond(environ)
+        return send(environ, start_response, response, self.config.max_body_bytes)
 
     def call(
         self, environ: Environ, body: bytes | None = None
@@ -88,28 +85,13 @@ class WSGIApp:
         return response.status, headers, response.body
 
     def _respond(self, environ: Environ, given: bytes | None = None) -> Response:
-        request = environ_request(environ)
-        webhook = self._webhook
-        verdict = webhook.head(request)
-        if isinstance(verdict, ReadBody):
-            raw = read_body(environ, verdict.limit) if given is None else given
-            if raw is not None and given is None:
-                environ["tgserve.body_read"] = True
-            verdict = webhook.body(raw)
-        now = webhook.answer_now(verdict)
+        verdict = verdict_of(self._webhook, environ_request(environ), environ, given)
+        now = self._webhook.answer_now(verdict)
         if now is not None:
             return now
         if verdict is Query.READYZ:
             return self._ready(verdict)
-        timeout = self.config.inline_timeout + SLACK if self.config.ack == "inline" else SLACK
-        try:
-            return loopthread.run(self._bound().answer(verdict), timeout)
-        except concurrent.futures.TimeoutError:
-            log.warning("the loop thread did not answer within %.0fs", timeout)
-            return error(503, "the bot's loop did not answer in time", (("retry-after", "1"),))
-        except Exception:
-            log.exception("request failed on the loop thread")
-            return error(503, "the bot's loop could not take the request", (("retry-after", "1"),))
+        return on_loop(self._bound().answer(verdict), answer_timeout(self.config))
 
     def _ready(self, verdict: Verdict) -> Response:
         thread = loopthread.peek()

@@ -3,29 +3,24 @@ bot's runtime on the process's one loop thread."""
 
 from __future__ import annotations
 
-import concurrent.futures
-import logging
 import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from tgserve import loopthread
-from tgserve.gate import Query, Response, error
+from tgserve.gate import Query, Response
 from tgserve.hosts.wsgi_io import (
     READY_TIMEOUT,
     SLACK,
     Environ,
     StartResponse,
-    close_after,
+    answer_timeout,
     environ_request,
-    read_body,
-    reason_phrase,
-    settle_body,
+    on_loop,
+    send,
+    verdict_of,
 )
 from tgserve.multibot import Bots, BotSpec, bot_request
-from tgserve.webhook import ReadBody
-
-log = logging.getLogger("tgserve.wsgi")
 
 
 class BotsWSGIApp:
@@ -58,12 +53,7 @@ class BotsWSGIApp:
         return self._bots
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
-        response = self._respond(environ)
-        headers = [*response.headers, ("content-length", str(len(response.body)))]
-        if not settle_body(environ, self.max_body_bytes):
-            close_after(start_response)
-        start_response(f"{response.status} {reason_phrase(response.status)}", headers)
-        return [b"" if environ.get("REQUEST_METHOD") == "HEAD" else response.body]
+        return send(environ, start_response, self._respond(environ), self.max_body_bytes)
 
     def _respond(self, environ: Environ) -> Response:
         bots = self.bots
@@ -71,28 +61,13 @@ class BotsWSGIApp:
         target = bot_request(bots, request)
         if isinstance(target, Response):
             return target
-        try:
-            if isinstance(target, Query):
-                timeout = READY_TIMEOUT + SLACK
-                return loopthread.run(bots.answer(target), timeout)
-            step = target.head(request)
-            if isinstance(step, ReadBody):
-                raw = read_body(environ, step.limit)
-                if raw is not None:
-                    environ["tgserve.body_read"] = True
-                step = target.body(raw)
-            now = target.answer_now(step)
-            if now is not None:
-                return now
-            config = target.runtime.config
-            timeout = config.inline_timeout + SLACK if config.ack == "inline" else SLACK
-            return loopthread.run(target.answer(step), timeout)
-        except concurrent.futures.TimeoutError:
-            log.warning("the loop thread did not answer in time")
-            return error(503, "the bot's loop did not answer in time", (("retry-after", "1"),))
-        except Exception:
-            log.exception("request failed on the loop thread")
-            return error(503, "the bot's loop could not take the request", (("retry-after", "1"),))
+        if isinstance(target, Query):
+            return on_loop(bots.answer(target), READY_TIMEOUT + SLACK)
+        verdict = verdict_of(target, request, environ)
+        now = target.answer_now(verdict)
+        if now is not None:
+            return now
+        return on_loop(target.answer(verdict), answer_timeout(target.runtime.config))
 
 
 def wsgi_bots(bots: Mapping[str, BotSpec | Any], /, **options: Any) -> BotsWSGIApp:

@@ -1,20 +1,27 @@
 """WSGI plumbing shared by the one-bot host (:mod:`tgserve.hosts.wsgi`) and the many-bots
-host (:mod:`tgserve.hosts.wsgi_bots`): the environ as a gate request, the bounded body
-read, what is left of the body, the status line's reason, the request thread's waits."""
+host (:mod:`tgserve.hosts.wsgi_bots`): the environ as a gate request, the webhook's verdict
+with the bounded body read, the wait on the loop thread, and the answer sent back."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import concurrent.futures
+import logging
+from collections.abc import Callable, Coroutine, Iterable
 from http import HTTPStatus
 from typing import Any
 
-from tgserve.gate import Request
+from tgserve import loopthread
+from tgserve.config import Config
+from tgserve.gate import Request, Response, Verdict, error
+from tgserve.webhook import ReadBody, Webhook
 
 Environ = dict[str, Any]
 StartResponse = Callable[..., Any]
 READY_TIMEOUT = 1.0
 SLACK = 10.0  # seconds past inline_timeout before a request thread gives up waiting
 READ_CHUNK = 64 * 1024
+
+log = logging.getLogger("tgserve.wsgi")
 
 
 def environ_request(environ: Environ) -> Request:
@@ -114,3 +121,46 @@ def reason_phrase(status: int) -> str:
         return HTTPStatus(status).phrase
     except ValueError:
         return "Unknown"
+
+
+def verdict_of(
+    webhook: Webhook, request: Request, environ: Environ, given: bytes | None = None
+) -> Verdict:
+    """The webhook's verdict: on the head, then on the body read within its limit (or
+    ``given``, a body the framework has read already)."""
+    verdict = webhook.head(request)
+    if isinstance(verdict, ReadBody):
+        raw = read_body(environ, verdict.limit) if given is None else given
+        if raw is not None and given is None:
+            environ["tgserve.body_read"] = True
+        verdict = webhook.body(raw)
+    return verdict
+
+
+def answer_timeout(config: Config) -> float:
+    """How long a request thread waits for the loop thread's answer to an update."""
+    return config.inline_timeout + SLACK if config.ack == "inline" else SLACK
+
+
+def on_loop(answer: Coroutine[Any, Any, Response], timeout: float) -> Response:
+    """``answer`` run on the loop thread; a 503 when the loop does not answer in time."""
+    try:
+        return loopthread.run(answer, timeout)
+    except concurrent.futures.TimeoutError:
+        log.warning("the loop thread did not answer within %.0fs", timeout)
+        return error(503, "the bot's loop did not answer in time", (("retry-after", "1"),))
+    except Exception:
+        log.exception("request failed on the loop thread")
+        return error(503, "the bot's loop could not take the request", (("retry-after", "1"),))
+
+
+def send(
+    environ: Environ, start_response: StartResponse, response: Response, budget: int
+) -> Iterable[bytes]:
+    """Send ``response``: its length, the connection closed after an unread body over
+    ``budget`` bytes, and no body to a HEAD."""
+    headers = [*response.headers, ("content-length", str(len(response.body)))]
+    if not settle_body(environ, budget):
+        close_after(start_response)
+    start_response(f"{response.status} {reason_phrase(response.status)}", headers)
+    return [b"" if environ.get("REQUEST_METHOD") == "HEAD" else response.body]

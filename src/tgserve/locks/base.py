@@ -14,9 +14,10 @@ class Lock(Protocol):
     ``acquire`` tries once and never waits; ``renew`` keeps a held lock and answers
     ``False`` once it is lost; ``release`` lets go (only if held) and never raises.
     ``fence`` is a number that grows with every acquisition (``None`` when the backend
-    has none). It orders holders in the logs ("holding the polling lock (fence N)");
-    nothing writes with it: the poller's one shared write, the getUpdates offset, lives at
-    Telegram, which takes no token, and a holder that loses the lock stops polling first.
+    has none). The poller hands it to the bot with each update it fetched
+    (``tgserve.current_delivery().fence``), so that the bot's own store can refuse a write
+    from a holder that lost the lock while its handler ran; the logs show it too
+    ("holding the polling lock (fence N)").
     """
 
     lease: float
