@@ -29,6 +29,7 @@ if _TYPE_CHECKING:
     from tgserve.hosts.wsgi import wsgi
     from tgserve.hosts.yandex import yandex
     from tgserve.logs import configure_logging
+    from tgserve.loopthread import run_on_loop
     from tgserve.multibot import spec
     from tgserve.runtime import Runtime
 
@@ -59,6 +60,7 @@ _EXPORTS: dict[str, str] = {
     "current_delivery": "tgserve.deliveries",
     "gcf": "tgserve.hosts.gcf",
     "poll": "tgserve.hosts.polling",
+    "run_on_loop": "tgserve.loopthread",
     "spec": "tgserve.multibot",
     "wsgi": "tgserve.hosts.wsgi",
     "yandex": "tgserve.hosts.yandex",
@@ -86,6 +88,7 @@ __all__ = [
     "current_delivery",
     "gcf",
     "poll",
+    "run_on_loop",
     "spec",
     "wsgi",
     "yandex",

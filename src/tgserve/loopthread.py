@@ -173,6 +173,11 @@ def run(coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
         raise
 
 
+run_on_loop = run
+"""``tgserve.run_on_loop(coro)``: from synchronous code (a WSGI view, a script), run a
+coroutine on the process's one loop thread, the loop tgserve's WSGI host serves on."""
+
+
 def alive(timeout: float = PING_TIMEOUT) -> bool:
     """True when the loop thread exists in this process and runs a no-op within ``timeout``."""
     current = peek()
