@@ -169,7 +169,7 @@ def write_modules(where: Path) -> None:
 
 
 def update_event(update_id: int) -> dict[str, Any]:
-    from tgserve.hosts.lambda_samples import event
+    from tgserve._hosts.lambda_samples import event
 
     chat = 1000 + update_id % 50
     message = {
@@ -439,7 +439,7 @@ plain bot's 216 ms go, roughly, to the interpreter (10 ms), `typing` and `loggin
 certifi (~50 ms), the HTTPS client's TLS context, loading certifi's CA bundle (~25-40
 ms), and the reply; Mangum + FastAPI + PTB pays the same asyncio, httpx and TLS costs
 plus FastAPI's and PTB's imports, and the cyclic collector's passes over all of them,
-which tgserve's Lambda host pauses (src/tgserve/coldstart.py: 33-38 ms of collections
+which tgserve's Lambda host pauses (src/tgserve/_coldstart.py: 33-38 ms of collections
 down to 2-4 ms in a plain bot's cold start). aiogram 3's import rebuilds its pydantic models and
 takes seconds on this machine, whoever hosts it. Figures move by tens of percent between
 runs on this shared machine (the JSON holds every round); the plain-bot ratio measured

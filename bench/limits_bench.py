@@ -59,8 +59,8 @@ def redis_server() -> Iterator[str | None]:
 
 async def cost_per_call(store_url: str, calls: int) -> float:
     """Microseconds per ``acquire`` of a reply that need not wait."""
+    from tgserve._stores import open_store
     from tgserve.limits import Governor, open_ledger, parse, scope
-    from tgserve.stores import open_store
 
     store = open_store(store_url, namespace=f"bench{time.monotonic_ns()}")
     await store.open()
@@ -82,8 +82,8 @@ async def cost_per_call(store_url: str, calls: int) -> float:
 
 async def replies_per_second(limits: str, updates: int) -> float:
     """A plain bot's replies per second, updates fed straight to the runtime."""
-    from tgserve.config import Config
-    from tgserve.runtime import Runtime
+    from tgserve._config import Config
+    from tgserve._runtime import Runtime
     from tgserve.testing import BotAPIStub, serve
 
     async def handle(update: dict[str, Any], bot: Any) -> None:

@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.conftest_servers import postgres_server, redis_server  # noqa: E402
 
-from tgserve.stores import QueueStore, open_store  # noqa: E402
+from tgserve._stores import QueueStore, open_store  # noqa: E402
 
 BOT = f"{HERE / 'queue_bot.py'}:handle"
 TOKEN = "4242424242:" + "B" * 35  # a token-shaped value; the bot never calls the Bot API

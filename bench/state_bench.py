@@ -111,8 +111,8 @@ def update(update_id: int, chat: int) -> dict[str, Any]:
 
 
 async def one_run(store: str, state: str, api_url: str, updates: int, chats: int) -> dict[str, Any]:
-    from tgserve.config import Config
-    from tgserve.runtime import Runtime
+    from tgserve._config import Config
+    from tgserve._runtime import Runtime
 
     config = Config.load(
         {
@@ -161,11 +161,11 @@ async def direct_run(store: str, api_url: str, updates: int, chats: int) -> dict
     handler not replying. Steadier on a busy machine than updates/s."""
     from telegram import Update
 
-    from tgserve.state.backends import backend_for
-    from tgserve.state.codec import JSONCodec
-    from tgserve.state.ptb import use_state
-    from tgserve.state.records import StateRecords
-    from tgserve.stores import open_store
+    from tgserve._stores import open_store
+    from tgserve.state._backends import backend_for
+    from tgserve.state._codec import JSONCodec
+    from tgserve.state._ptb import use_state
+    from tgserve.state._records import StateRecords
 
     opened = open_store(store, namespace=f"direct{time.time_ns()}")
     await opened.open()

@@ -52,7 +52,7 @@ def ptb_application(
     if concurrent:
         builder = builder.concurrent_updates(True)
     if aiohttp:
-        from tgserve.bots.ptb_request import AiohttpRequest
+        from tgserve._bots.ptb_request import AiohttpRequest
 
         builder = builder.request(AiohttpRequest())
     if not updater:

@@ -12,26 +12,25 @@ import importlib as _importlib
 from typing import TYPE_CHECKING as _TYPE_CHECKING
 from typing import Any as _Any
 
-from tgserve import coldstart as _coldstart
-from tgserve import redact as _redact
+from tgserve import _coldstart, _redact
 
 if _TYPE_CHECKING:
-    from tgserve.botapi import BotAPI, NetworkError, TelegramError
-    from tgserve.bots.base import BotAdapter, Target
-    from tgserve.bots.ptb_request import AiohttpRequest
-    from tgserve.config import Config, ConfigError
-    from tgserve.deliveries import UpdateDelivery, current_delivery
-    from tgserve.gate import Request, Response
-    from tgserve.hosts.asgi import asgi
-    from tgserve.hosts.aws_lambda import aws_lambda
-    from tgserve.hosts.gcf import gcf
-    from tgserve.hosts.polling import PollingError, poll
-    from tgserve.hosts.wsgi import wsgi
-    from tgserve.hosts.yandex import yandex
-    from tgserve.logs import configure_logging
-    from tgserve.loopthread import run_on_loop
-    from tgserve.multibot import spec
-    from tgserve.runtime import Runtime
+    from tgserve._botapi import BotAPI, NetworkError, TelegramError
+    from tgserve._bots.base import BotAdapter, Target
+    from tgserve._bots.ptb_request import AiohttpRequest
+    from tgserve._config import Config, ConfigError
+    from tgserve._deliveries import UpdateDelivery, current_delivery
+    from tgserve._gate import Request, Response
+    from tgserve._hosts.asgi import asgi
+    from tgserve._hosts.aws_lambda import aws_lambda
+    from tgserve._hosts.gcf import gcf
+    from tgserve._hosts.polling import PollingError, poll
+    from tgserve._hosts.wsgi import wsgi
+    from tgserve._hosts.yandex import yandex
+    from tgserve._logs import bind, configure_logging
+    from tgserve._loopthread import run_on_loop
+    from tgserve._multibot import spec
+    from tgserve._runtime import Runtime
 
 __version__ = "0.1.0"
 
@@ -41,32 +40,33 @@ __version__ = "0.1.0"
 _redact.install()
 
 _EXPORTS: dict[str, str] = {
-    "AiohttpRequest": "tgserve.bots.ptb_request",
-    "BotAPI": "tgserve.botapi",
-    "BotAdapter": "tgserve.bots.base",
-    "Config": "tgserve.config",
-    "ConfigError": "tgserve.config",
-    "NetworkError": "tgserve.botapi",
-    "PollingError": "tgserve.hosts.polling",
-    "Request": "tgserve.gate",
-    "Response": "tgserve.gate",
-    "Runtime": "tgserve.runtime",
-    "Target": "tgserve.bots.base",
-    "TelegramError": "tgserve.botapi",
-    "UpdateDelivery": "tgserve.deliveries",
-    "asgi": "tgserve.hosts.asgi",
-    "aws_lambda": "tgserve.hosts.aws_lambda",
-    "configure_logging": "tgserve.logs",
-    "current_delivery": "tgserve.deliveries",
-    "gcf": "tgserve.hosts.gcf",
-    "poll": "tgserve.hosts.polling",
-    "run_on_loop": "tgserve.loopthread",
-    "spec": "tgserve.multibot",
-    "wsgi": "tgserve.hosts.wsgi",
-    "yandex": "tgserve.hosts.yandex",
+    "bind": "tgserve._logs",
+    "AiohttpRequest": "tgserve._bots.ptb_request",
+    "BotAPI": "tgserve._botapi",
+    "BotAdapter": "tgserve._bots.base",
+    "Config": "tgserve._config",
+    "ConfigError": "tgserve._config",
+    "NetworkError": "tgserve._botapi",
+    "PollingError": "tgserve._hosts.polling",
+    "Request": "tgserve._gate",
+    "Response": "tgserve._gate",
+    "Runtime": "tgserve._runtime",
+    "Target": "tgserve._bots.base",
+    "TelegramError": "tgserve._botapi",
+    "UpdateDelivery": "tgserve._deliveries",
+    "asgi": "tgserve._hosts.asgi",
+    "aws_lambda": "tgserve._hosts.aws_lambda",
+    "configure_logging": "tgserve._logs",
+    "current_delivery": "tgserve._deliveries",
+    "gcf": "tgserve._hosts.gcf",
+    "poll": "tgserve._hosts.polling",
+    "run_on_loop": "tgserve._loopthread",
+    "spec": "tgserve._multibot",
+    "wsgi": "tgserve._hosts.wsgi",
+    "yandex": "tgserve._hosts.yandex",
 }
 
-_COLD_START_HOSTS = ("aws_lambda", "yandex")  # frozen-instance hosts (tgserve.coldstart)
+_COLD_START_HOSTS = ("aws_lambda", "yandex")  # frozen-instance hosts (tgserve._coldstart)
 
 __all__ = [
     "AiohttpRequest",
@@ -84,6 +84,7 @@ __all__ = [
     "UpdateDelivery",
     "asgi",
     "aws_lambda",
+    "bind",
     "configure_logging",
     "current_delivery",
     "gcf",

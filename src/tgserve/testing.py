@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from tgserve.inloop import InLoopServer
+from tgserve._inloop import InLoopServer
 
 __all__ = ["BotAPIStub", "Call", "serve"]
 

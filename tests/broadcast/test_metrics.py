@@ -12,9 +12,9 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest_servers import postgres_url, redis_url
+from tgserve._stores import open_store
 from tgserve.broadcast import Broadcaster, open_jobs
 from tgserve.emulator import Emulator
-from tgserve.stores import open_store
 
 __all__ = ["postgres_url", "redis_url"]
 pytestmark = pytest.mark.timeout(60)

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
+from tgserve._stores import open_store
 from tgserve.broadcast import Progress
-from tgserve.broadcast.redis import RedisJobs
+from tgserve.broadcast._redis import RedisJobs
 from tgserve.emulator import Emulator
-from tgserve.limits.redis import RedisLedger
-from tgserve.stores import open_store
+from tgserve.limits._redis import RedisLedger
 
 pytestmark = pytest.mark.timeout(120)
 

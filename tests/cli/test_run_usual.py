@@ -8,7 +8,7 @@ import time
 import pytest
 
 from tests.cli.process import BOTS, Running, tgserve
-from tgserve.cli.run import _environment
+from tgserve.cli._run import _environment
 
 
 def test_a_ptb_bot_built_from_the_token_replies_through_the_local_telegram() -> None:

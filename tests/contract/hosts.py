@@ -78,7 +78,7 @@ def aws_lambda(source: str) -> HostFactory:
     """The AWS Lambda handler on ``source`` events, called in a worker thread (it owns its loop)."""
 
     def open_host(target: Any, options: dict[str, Any]) -> Any:
-        from tests.lambda_.client import open_lambda
+        from tests.hosts.lambda_.client import open_lambda
 
         return open_lambda(source, target, options)
 
@@ -89,7 +89,7 @@ def wsgi(server: bool) -> HostFactory:
     """The WSGI app, called in a worker thread, or under werkzeug's threaded server."""
 
     def open_host(target: Any, options: dict[str, Any]) -> Any:
-        from tests.wsgi.client import open_wsgi
+        from tests.hosts.wsgi.client import open_wsgi
 
         return open_wsgi(target, options, server=server)
 

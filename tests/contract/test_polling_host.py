@@ -13,8 +13,8 @@ import pytest
 
 import tgserve
 from tests.conftest import TOKEN
-from tgserve.hosts.polling import Poller
-from tgserve.runtime import Runtime
+from tgserve._hosts.polling import Poller
+from tgserve._runtime import Runtime
 from tgserve.testing import serve
 
 pytestmark = pytest.mark.timeout(60)

@@ -11,8 +11,8 @@ import pytest
 
 import tgserve
 from tests.conftest import TOKEN
-from tgserve.gate import header_map
-from tgserve.hosts.lambda_samples import LocalContext, event
+from tgserve._gate import header_map
+from tgserve._hosts.lambda_samples import LocalContext, event
 
 pytestmark = pytest.mark.timeout(30)
 

@@ -17,7 +17,7 @@ import pytest
 
 from tests.conftest import SECRET, TOKEN
 from tests.deploy.runtime_api import RuntimeAPI
-from tgserve.hosts.lambda_samples import event
+from tgserve._hosts.lambda_samples import event
 
 pytest.importorskip("awslambdaric")
 pytestmark = pytest.mark.timeout(90)

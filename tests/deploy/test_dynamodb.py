@@ -22,10 +22,10 @@ from tests.stores.test_dedup_contract import (  # the same contract as every bac
     test_namespaces_are_separate,
     test_release_makes_it_claimable,
 )
-from tgserve.config import ConfigError
-from tgserve.hosts.lambda_samples import LocalContext, event
-from tgserve.stores import Claim, Store, open_store
-from tgserve.stores.dynamodb import DynamoDBStore
+from tgserve._config import ConfigError
+from tgserve._hosts.lambda_samples import LocalContext, event
+from tgserve._stores import Claim, Store, open_store
+from tgserve._stores.dynamodb import DynamoDBStore
 
 __all__ = [
     "test_claim_then_busy_then_done",

@@ -18,9 +18,9 @@ from hypothesis import strategies as st
 import tgserve
 from tests.conftest import SECRET, TOKEN
 from tests.deploy.yandex_events import YandexContext, event
-from tgserve.config import ConfigError
-from tgserve.hosts import aws_lambda
-from tgserve.hosts.yandex import YandexHandler
+from tgserve._config import ConfigError
+from tgserve._hosts import aws_lambda
+from tgserve._hosts.yandex import YandexHandler
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -11,8 +11,8 @@ from typing import Any
 import tgserve
 from tests.contract.hosts import HostClient, Reply
 from tests.deploy.yandex_events import YandexContext, event
-from tests.lambda_.client import reply_of
-from tgserve.hosts.yandex import YandexHandler
+from tests.hosts.lambda_.client import reply_of
+from tgserve._hosts.yandex import YandexHandler
 
 
 class YandexClient:

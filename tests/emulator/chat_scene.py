@@ -9,7 +9,7 @@ import os
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
-from tgserve.botapi import BotAPI
+from tgserve._botapi import BotAPI
 
 if TYPE_CHECKING:
     from playwright.async_api import Page

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
-from tgserve.emulator.wakeup import Wakeup
-from tgserve.inloop import InLoopServer
+from tgserve._inloop import InLoopServer
+from tgserve.emulator._wakeup import Wakeup
 
 
 @dataclass

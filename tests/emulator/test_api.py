@@ -10,9 +10,9 @@ import httpx
 import pytest
 
 from tests.emulator.helpers import call, ok
-from tgserve.botapi import BotAPI
+from tgserve._botapi import BotAPI
 from tgserve.emulator import Emulator, World, create_app
-from tgserve.emulator.credentials import fresh_token
+from tgserve.emulator._credentials import fresh_token
 
 PNG_1x1 = bytes.fromhex(
     "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"

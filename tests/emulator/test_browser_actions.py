@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tests.emulator.chat_scene import CHROMIUM, HAS_CHROMIUM, chromium_page
-from tgserve.botapi import BotAPI
+from tgserve._botapi import BotAPI
 from tgserve.emulator import Emulator
 
 if TYPE_CHECKING:

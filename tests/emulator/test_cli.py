@@ -141,11 +141,11 @@ def test_run_reports_a_bad_target_in_one_line() -> None:
 
 
 async def test_webhook_errors_mask_percent_encoded_tokens(monkeypatch: Any) -> None:
-    """`tgserve webhook` uses tgserve.redact, which masks `%3A`-encoded tokens too."""
+    """`tgserve webhook` uses tgserve._redact, which masks `%3A`-encoded tokens too."""
     import asyncio
 
-    from tgserve.cli import webhook
-    from tgserve.emulator.credentials import fresh_token
+    from tgserve.cli import _webhook as webhook
+    from tgserve.emulator._credentials import fresh_token
     from tgserve.testing import serve
 
     token = fresh_token()

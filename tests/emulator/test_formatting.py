@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tgserve.emulator.errors import ApiError
-from tgserve.emulator.formatting import apply_parse_mode, detect_entities, utf16_len
+from tgserve.emulator._errors import ApiError
+from tgserve.emulator._formatting import apply_parse_mode, detect_entities, utf16_len
 
 
 def test_html() -> None:

@@ -176,7 +176,7 @@ async def test_every_method_answers_bad_parameters_with_an_error(tg: Emulator) -
     """Garbage in any parameter is Telegram's 4xx with a description, never a 500."""
     import httpx
 
-    from tgserve.emulator.registry import METHODS
+    from tgserve.emulator._registry import METHODS
 
     alice = tg.user("alice")
     garbage = {

@@ -18,7 +18,7 @@ from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, Conflict, NetworkError
 
 from tests.emulator.test_api import PNG_1x1
-from tgserve.bots.ptb_request import AiohttpRequest
+from tgserve._bots.ptb_request import AiohttpRequest
 from tgserve.emulator import Emulator
 
 

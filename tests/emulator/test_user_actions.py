@@ -505,7 +505,7 @@ async def test_press_refuses_data_on_no_button(tg: Emulator, client: httpx.Async
 async def test_action_routes_answer_bad_input_in_one_line(
     tg: Emulator, client: httpx.AsyncClient
 ) -> None:
-    from tgserve.emulator.control_actions import ACTIONS
+    from tgserve.emulator._control_actions import ACTIONS
 
     alice = tg.user("alice")
     bodies: list[Any] = [

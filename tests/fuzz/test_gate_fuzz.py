@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 import tgserve
 from tests.conftest import SECRET, TOKEN
 from tests.fuzz.strategies import ALLOWED, MAX_BODY, bodies, methods, paths
-from tgserve.config import Config, ConfigError
-from tgserve.gate import Gate, Request, Response, Update
+from tgserve._config import Config, ConfigError
+from tgserve._gate import Gate, Request, Response, Update
 
 pytestmark = pytest.mark.timeout(120)
 

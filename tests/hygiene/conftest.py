@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tgserve.logs import JSONFormatter
+from tgserve._logs import JSONFormatter
 
 
 class JSONLines(logging.Handler):

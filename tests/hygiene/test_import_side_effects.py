@@ -16,7 +16,7 @@ PROBE = f"""
 import logging
 before = logging.getLogRecordFactory()
 import tgserve
-from tgserve import redact
+from tgserve import _redact as redact
 masking = logging.getLogRecordFactory()
 assert redact.installed() and masking is not before
 # PTB logs its token while an Application is built, before any tgserve call

@@ -1,4 +1,4 @@
-"""tgserve.logs: JSON and text lines, the fields, and configuring only on request."""
+"""tgserve._logs: JSON and text lines, the fields, and configuring only on request."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from collections.abc import Iterator
 import pytest
 
 from tests.conftest import TOKEN
-from tgserve import logs, redact
+from tgserve import _logs as logs
+from tgserve import _redact as redact
 
 
 @pytest.fixture

@@ -12,10 +12,10 @@ import pytest
 import tgserve
 from tests.conftest import LogWatch
 from tests.hygiene.conftest import JSONLines
-from tgserve import redact
+from tgserve import _redact as redact
+from tgserve._hosts.polling import Poller
+from tgserve._runtime import Runtime
 from tgserve.emulator import Emulator
-from tgserve.hosts.polling import Poller
-from tgserve.runtime import Runtime
 
 pytestmark = pytest.mark.timeout(60)
 

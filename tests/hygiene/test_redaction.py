@@ -14,7 +14,7 @@ import tgserve
 from tests.conftest import SECRET, TOKEN, LogWatch
 from tests.contract.hosts import HOSTS
 from tests.hygiene.conftest import JSONLines
-from tgserve import redact
+from tgserve import _redact as redact
 from tgserve.testing import BotAPIStub, serve
 
 pytestmark = pytest.mark.timeout(60)

@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from tgserve.config import Config, ConfigError
+from tgserve._config import Config, ConfigError
+from tgserve._stores import Store, open_store
 from tgserve.limits import (
     Governor,
     Limits,
@@ -23,7 +24,6 @@ from tgserve.limits import (
     parse,
     scope,
 )
-from tgserve.stores import Store, open_store
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -10,10 +10,10 @@ from typing import Any
 import httpx
 import pytest
 
-from tgserve.bots.ptb_request import AiohttpRequest
+from tgserve._bots.ptb_request import AiohttpRequest
 from tgserve.emulator import Emulator
-from tgserve.limits.aiogram import GovernorMiddleware
-from tgserve.limits.ptb import GovernorRateLimiter
+from tgserve.limits._aiogram import GovernorMiddleware
+from tgserve.limits._ptb import GovernorRateLimiter
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -84,8 +84,8 @@ def test_aiogram_calls_are_charged_by_their_own_fields() -> None:
     from aiogram.methods import GetMe, SendMediaGroup, SendMessage
     from aiogram.types import InputMediaPhoto
 
-    from tgserve.limits.aiogram import call_params
-    from tgserve.limits.rules import Limits, charges
+    from tgserve.limits._aiogram import call_params
+    from tgserve.limits._rules import Limits, charges
 
     limits = Limits()
     send = SendMessage(chat_id=-100, text="hi", allow_paid_broadcast=True)

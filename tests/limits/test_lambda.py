@@ -11,9 +11,9 @@ import pytest
 
 import tgserve
 from tests.conftest import SECRET, TOKEN
-from tests.lambda_.helpers import retarget
-from tests.lambda_.stub import stub_in_thread
-from tgserve.hosts.lambda_samples import LocalContext
+from tests.hosts.lambda_.helpers import retarget
+from tests.hosts.lambda_.stub import stub_in_thread
+from tgserve._hosts.lambda_samples import LocalContext
 
 pytestmark = pytest.mark.timeout(30)
 

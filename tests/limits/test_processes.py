@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from tests.queue.procs import Proc, bot_env, clean_output
-from tgserve.queueing import encode, queue_key
-from tgserve.stores import QueueStore, open_store
+from tgserve._queueing import encode, queue_key
+from tgserve._stores import QueueStore, open_store
 from tgserve.testing import BotAPIStub, serve
 
 pytestmark = pytest.mark.timeout(120)

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from tests.conftest import TOKEN
-from tgserve.config import Config
-from tgserve.runtime import Runtime
+from tgserve._config import Config
+from tgserve._runtime import Runtime
 from tgserve.testing import BotAPIStub, serve
 
 pytestmark = pytest.mark.timeout(30)

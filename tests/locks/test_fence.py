@@ -15,8 +15,8 @@ import pytest
 
 from tests.conftest import TOKEN
 from tests.conftest_servers import redis_url
+from tests.hosts.polling.procs import Poller, clean
 from tests.locks.test_singleton import HOLDING, wait_text
-from tests.polling.procs import Poller, clean
 from tgserve.emulator import Emulator
 
 __all__ = ["redis_url"]

@@ -14,7 +14,7 @@ import pytest
 
 from tests.conftest import TOKEN
 from tests.conftest_servers import postgres_url, redis_url
-from tests.polling.procs import Poller, clean, handled, wait_handled
+from tests.hosts.polling.procs import Poller, clean, handled, wait_handled
 from tgserve.emulator import Emulator
 
 __all__ = ["postgres_url", "redis_url"]
@@ -98,7 +98,7 @@ async def test_redis_holder_that_loses_its_lease_stops_polling(
 ) -> None:
     import redis
 
-    from tgserve.locks.redis import RedisLock
+    from tgserve._locks.redis import RedisLock
 
     url = f"{redis_url}?lease={LEASE}"
     log = tmp_path / "handled.log"

@@ -108,7 +108,7 @@ async def test_specify_updates(tg: Emulator, where: Path, monkeypatch: pytest.Mo
 
 
 @pytest.mark.xfail(
-    not adapter_has("tgserve.bots.aiogram", "isinstance(result, TelegramMethod)"),
+    not adapter_has("tgserve._bots.aiogram", "isinstance(result, TelegramMethod)"),
     reason="tgserve's aiogram adapter must send a returned method (the firstrun branch does)",
     strict=True,
 )

@@ -81,7 +81,7 @@ async def test_inlinekeyboard2(tg: Emulator, where: Path) -> None:
 
 
 @pytest.mark.xfail(
-    not adapter_has("tgserve.bots.ptb", "insert_callback_data"),
+    not adapter_has("tgserve._bots.ptb", "insert_callback_data"),
     reason="tgserve's PTB adapter must call insert_callback_data (the state branch does)",
     strict=True,
 )

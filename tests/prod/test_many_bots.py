@@ -13,9 +13,9 @@ import pytest
 import tgserve
 from tests.conftest import TOKEN
 from tests.conftest_servers import free_port
-from tgserve.config import ConfigError
+from tgserve._config import ConfigError
+from tgserve._inloop import InLoopServer
 from tgserve.emulator import Emulator
-from tgserve.inloop import InLoopServer
 
 pytestmark = pytest.mark.timeout(120)
 BOTS = 50

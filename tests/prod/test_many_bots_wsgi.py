@@ -11,8 +11,8 @@ import httpx
 
 import tgserve
 from tests.conftest import TOKEN
-from tgserve import loopthread
-from tgserve.hosts.wsgi_bots import BotsWSGIApp
+from tgserve import _loopthread as loopthread
+from tgserve._hosts.wsgi_bots import BotsWSGIApp
 
 TOKENS = [f"{1000 + i}:AA" + "x" * 33 for i in range(5)]
 

@@ -13,8 +13,8 @@ import pytest
 
 from tests.conftest import TOKEN
 from tests.conftest_servers import free_port, stop
-from tgserve.config import Config, ConfigError
-from tgserve.workers import declared_workers, per_process, refuse_several_workers
+from tgserve._config import Config, ConfigError
+from tgserve._workers import declared_workers, per_process, refuse_several_workers
 
 ROOT = Path(__file__).resolve().parents[2]
 FIX = "set TGSERVE_STORE to a shared store"
@@ -160,7 +160,7 @@ def test_refusal_is_one_line_and_names_the_fix() -> None:
     refuse_several_workers(config, "1", "aws_lambda")  # never on Lambda or polling
     refuse_several_workers(config, "1", "polling")
     with pytest.raises(ConfigError) as caught:
-        from tgserve import workers
+        from tgserve import _workers as workers
 
         original = workers.declared_workers
         workers.declared_workers = lambda argv: ("gunicorn", 4)  # type: ignore[assignment]

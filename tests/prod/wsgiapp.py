@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import tgserve
-from tgserve.botapi import BotAPI
+from tgserve._botapi import BotAPI
 
 
 async def handle(update: dict[str, Any], bot: BotAPI) -> None:

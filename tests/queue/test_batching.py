@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from tgserve.batching import Batcher
+from tgserve._batching import Batcher
 
 
 async def test_calls_during_a_write_share_the_next_one() -> None:

@@ -12,10 +12,10 @@ import pytest
 
 from tests.conftest import TOKEN
 from tgserve import UpdateDelivery, current_delivery
-from tgserve.config import Config
-from tgserve.gate import Request
-from tgserve.runtime import Runtime
-from tgserve.webhook import Webhook
+from tgserve._config import Config
+from tgserve._gate import Request
+from tgserve._runtime import Runtime
+from tgserve._webhook import Webhook
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from tests.queue import procs
-from tgserve.queueing import encode, queue_key
-from tgserve.stores import QueueStore, open_store
+from tgserve._queueing import encode, queue_key
+from tgserve._stores import QueueStore, open_store
 
 pytestmark = pytest.mark.timeout(60)
 

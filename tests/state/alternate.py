@@ -14,9 +14,9 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import tgserve
+from tgserve._runtime import Runtime
 from tgserve.emulator import Emulator
-from tgserve.emulator.api import invoke
-from tgserve.runtime import Runtime
+from tgserve.emulator._api import invoke
 from tgserve.testing import serve
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest_servers import postgres_url, redis_cluster_url, redis_url
-from tgserve.stores import Store, open_store
+from tgserve._stores import Store, open_store
 
 __all__ = ["open_stores", "postgres_url", "redis_cluster_url", "redis_url", "store_url"]
 

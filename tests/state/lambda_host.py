@@ -14,7 +14,7 @@ from tests.state.procbot import application
 
 def main() -> None:
     handler = tgserve.aws_lambda(application)
-    from tgserve.hosts.lambda_samples import LocalContext
+    from tgserve._hosts.lambda_samples import LocalContext
 
     print(json.dumps({"ready": True}), flush=True)
     for line in sys.stdin:

@@ -14,12 +14,12 @@ from tests.conftest import TOKEN
 from tests.state import aiogram_bots
 from tests.state.alternate import alternating
 from tests.state.conftest import OpenStore
-from tgserve.bots.aiogram import AiogramBot
-from tgserve.config import Config
+from tgserve._bots.aiogram import AiogramBot
+from tgserve._config import Config
+from tgserve._runtime import Runtime
 from tgserve.emulator import Emulator
-from tgserve.runtime import Runtime
-from tgserve.state.aiogram import StoreStorage
-from tgserve.state.attach import attach_state
+from tgserve.state._aiogram import StoreStorage
+from tgserve.state._attach import attach_state
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -9,7 +9,7 @@ import pytest
 
 from tests.state.conftest import OpenStore
 from tgserve.state import Change
-from tgserve.state.backends import backend_for
+from tgserve.state._backends import backend_for
 
 ALL = ["memory", "sqlite", "redis", "postgresql"]
 
@@ -75,7 +75,7 @@ async def test_idle_records_expire_with_a_ttl(open_stores: OpenStore) -> None:
 
 @pytest.mark.parametrize("store_url", ["sqlite", "redis", "postgresql"], indirect=True)
 async def test_namespaces_are_apart(open_stores: OpenStore, store_url: str) -> None:
-    from tgserve.stores import open_store
+    from tgserve._stores import open_store
 
     mine = backend_for(await open_stores(), None)
     other_store = open_store(store_url, namespace="someone-else")

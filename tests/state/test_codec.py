@@ -14,7 +14,7 @@ import pytest
 from telegram import Chat, Message, User
 
 from tgserve.state import StateDecodeError, StateEncodeError
-from tgserve.state.codec import JSONCodec, PickleCodec
+from tgserve.state._codec import JSONCodec, PickleCodec
 
 
 class Colour(enum.Enum):

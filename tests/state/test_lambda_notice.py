@@ -10,7 +10,7 @@ import pytest
 
 import tgserve
 from tests.conftest import TOKEN
-from tgserve.state import attach
+from tgserve.state import _attach as attach
 
 NOTICE = "dedup and bot state are per Lambda instance"
 

@@ -226,7 +226,7 @@ async def test_two_replicas_taking_turns(
 async def test_lambda_two_instances_taking_turns(
     redis_url: str, tmp_path: Path, stub: tuple[BotAPIStub, str]
 ) -> None:
-    from tgserve.hosts.lambda_samples import event
+    from tgserve._hosts.lambda_samples import event
 
     api, api_url = stub
     bot_id = int.from_bytes(os.urandom(4), "big") % 10**9 + 10**9

@@ -13,12 +13,12 @@ from telegram.ext import ApplicationBuilder, PicklePersistence
 from tests.conftest import TOKEN, LogWatch
 from tests.state import ptb_bots
 from tests.state.alternate import alternating
-from tgserve.bots.ptb import PTBBot
-from tgserve.config import Config
+from tgserve._bots.ptb import PTBBot
+from tgserve._config import Config
+from tgserve._runtime import Runtime
 from tgserve.emulator import Emulator
-from tgserve.runtime import Runtime
 from tgserve.state import Change
-from tgserve.state.backends import backend_for
+from tgserve.state._backends import backend_for
 
 pytestmark = pytest.mark.timeout(60)
 SHARED = ["sqlite", "redis", "postgresql"]

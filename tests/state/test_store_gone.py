@@ -10,8 +10,8 @@ import pytest
 import tgserve
 from tests.conftest import TOKEN
 from tests.conftest_servers import redis_server
-from tgserve.config import Config
-from tgserve.runtime import Runtime
+from tgserve._config import Config
+from tgserve._runtime import Runtime
 from tgserve.state import chat_state
 
 pytestmark = pytest.mark.timeout(60)

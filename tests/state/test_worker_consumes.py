@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from tests.queue import procs
-from tgserve.config import Config
-from tgserve.runtime import Runtime
+from tgserve._config import Config
+from tgserve._runtime import Runtime
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest_servers import postgres_url, redis_cluster_url, redis_url
 from tests.stores.opened import opened_stores
-from tgserve.stores import QueueStore, Store
+from tgserve._stores import QueueStore, Store
 
 __all__ = ["make_store", "postgres_url", "redis_cluster_url", "redis_url", "store_url"]
 

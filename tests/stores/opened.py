@@ -7,7 +7,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TypeVar
 
-from tgserve.stores import Store, open_store
+from tgserve._stores import Store, open_store
 
 S = TypeVar("S", bound=Store)
 

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from tests.stores.conftest import BACKENDS, MakeStore
-from tgserve.stores import Claim
+from tgserve._stores import Claim
 
 pytestmark = pytest.mark.parametrize("store_url", BACKENDS, indirect=True)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tgserve.stores.memory import MemoryStore
+from tgserve._stores.memory import MemoryStore
 
 
 async def test_max_entries_keeps_queued_updates_deduplicated() -> None:

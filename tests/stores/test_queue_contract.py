@@ -8,7 +8,7 @@ import random
 import pytest
 
 from tests.stores.conftest import BACKENDS, DURABLE, MakeStore
-from tgserve.stores import Claim, Job
+from tgserve._stores import Claim, Job
 
 every_store = pytest.mark.parametrize("store_url", BACKENDS, indirect=True)
 durable_stores = pytest.mark.parametrize("store_url", DURABLE, indirect=True)

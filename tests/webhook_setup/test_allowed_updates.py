@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 
 from tests.conftest import TOKEN
-from tgserve.botapi import BotAPI
-from tgserve.bots import adapt
-from tgserve.config import Config, ConfigError
-from tgserve.webhook_setup.update_types import ALL_UPDATE_TYPES, allowed_updates_for
+from tgserve._botapi import BotAPI
+from tgserve._bots import adapt
+from tgserve._config import Config, ConfigError
+from tgserve._webhook_setup.update_types import ALL_UPDATE_TYPES, allowed_updates_for
 
 
 async def noop(update: dict[str, Any], bot: BotAPI) -> None:

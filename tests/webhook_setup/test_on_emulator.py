@@ -7,9 +7,9 @@ from typing import Any
 
 from tests.conftest_servers import free_port
 from tgserve import asgi
-from tgserve.botapi import BotAPI
+from tgserve._botapi import BotAPI
+from tgserve._inloop import InLoopServer
 from tgserve.emulator import Emulator
-from tgserve.inloop import InLoopServer
 
 
 async def echo(update: dict[str, Any], bot: BotAPI) -> None:

@@ -13,11 +13,11 @@ import pytest
 from tests.conftest import SECRET, TOKEN, LogWatch
 from tests.conftest_servers import postgres_url, redis_url
 from tests.webhook_setup.recorder import RecordingBotAPI
-from tgserve.botapi import BotAPI
-from tgserve.config import Config
-from tgserve.metrics import render
-from tgserve.runtime import Runtime
-from tgserve.webhook_setup import registrar as registrar_module
+from tgserve._botapi import BotAPI
+from tgserve._config import Config
+from tgserve._metrics import render
+from tgserve._runtime import Runtime
+from tgserve._webhook_setup import registrar as registrar_module
 
 __all__ = ["postgres_url", "redis_url"]
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from tgserve.config import Config
-from tgserve.gate import SECRET_HEADER, Gate, Request, Response
+from tgserve._config import Config
+from tgserve._gate import SECRET_HEADER, Gate, Request, Response
 
 NEW, OLD = "new-secret_2026", "old-secret_2025"
 

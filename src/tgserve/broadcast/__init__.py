@@ -14,12 +14,12 @@ from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Any
 
-from tgserve.botapi import BotAPI
-from tgserve.broadcast.chats import ChatsError, read_chats
-from tgserve.broadcast.jobs import OUTCOMES, JobError, JobStore, Progress
-from tgserve.broadcast.sender import Paused, run_job
+from tgserve._botapi import BotAPI
+from tgserve._stores import open_store
+from tgserve.broadcast._chats import ChatsError, read_chats
+from tgserve.broadcast._jobs import OUTCOMES, JobError, JobStore, Progress
+from tgserve.broadcast._sender import Paused, run_job
 from tgserve.limits import Governor, Limits, open_ledger
-from tgserve.stores import open_store
 
 __all__ = [
     "OUTCOMES",
@@ -36,15 +36,15 @@ def open_jobs(store: Any, namespace: str) -> JobStore:
     """The job store on an open tgserve store; one that dies with its process is refused."""
     kind = type(store).__name__
     if kind == "RedisStore":
-        from tgserve.broadcast.redis import RedisJobs
+        from tgserve.broadcast._redis import RedisJobs
 
         return RedisJobs(store, namespace)
     if kind == "SQLiteStore":
-        from tgserve.broadcast.sqlite import SQLiteJobs
+        from tgserve.broadcast._sqlite import SQLiteJobs
 
         return SQLiteJobs(store, namespace)
     if kind == "PostgresStore":
-        from tgserve.broadcast.postgres import PostgresJobs
+        from tgserve.broadcast._postgres import PostgresJobs
 
         return PostgresJobs(store, namespace)
     raise JobError(

@@ -9,14 +9,14 @@ from collections.abc import Sequence
 
 # name -> "module:register"; register(subparsers) adds the subcommand with set_defaults(func=...)
 COMMANDS: dict[str, str] = {
-    "run": "tgserve.cli.run:register",
-    "emulator": "tgserve.cli.emulator:register",
-    "lambda": "tgserve.cli.lambda_cmd:register",
-    "webhook": "tgserve.cli.webhook:register",
-    "poll": "tgserve.cli.poll:register",
-    "serve": "tgserve.cli.serve:register",
-    "worker": "tgserve.cli.worker:register",
-    "broadcast": "tgserve.cli.broadcast:register",
+    "run": "tgserve.cli._run:register",
+    "emulator": "tgserve.cli._emulator:register",
+    "lambda": "tgserve.cli._lambda_cmd:register",
+    "webhook": "tgserve.cli._webhook:register",
+    "poll": "tgserve.cli._poll:register",
+    "serve": "tgserve.cli._serve:register",
+    "worker": "tgserve.cli._worker:register",
+    "broadcast": "tgserve.cli._broadcast:register",
 }
 
 
@@ -37,7 +37,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``tgserve`` console script."""
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser(argv).parse_args(argv)
-    from tgserve.cli.errors import run_command
+    from tgserve.cli._errors import run_command
 
     return run_command(args.func, args)
 

@@ -1,12 +1,12 @@
 """A local Telegram: Bot API emulator, webhook delivery, simulated users, a browser chat."""
 
-from tgserve.emulator.chatview import ChatView
-from tgserve.emulator.emulator import Emulator
-from tgserve.emulator.errors import ApiError
-from tgserve.emulator.payments import PaymentRefused
-from tgserve.emulator.server import create_app
-from tgserve.emulator.state import Event, Message, World
-from tgserve.emulator.users import CallbackQuery, Group, InlineQuery, User
+from tgserve.emulator._chatview import ChatView
+from tgserve.emulator._emulator import Emulator
+from tgserve.emulator._errors import ApiError
+from tgserve.emulator._payments import PaymentRefused
+from tgserve.emulator._server import create_app
+from tgserve.emulator._state import Event, Message, World
+from tgserve.emulator._users import CallbackQuery, Group, InlineQuery, User
 
 __all__ = [
     "ApiError",

@@ -1,9 +1,9 @@
 """Telegram's send limits, kept across every process of a bot (docs/limits.md)."""
 
-from tgserve.limits.budget import Budget, HandBack, current, scope
-from tgserve.limits.governor import Governor, LimitStats, OutOfBudget
-from tgserve.limits.ledger import Ledger, MemoryLedger, open_ledger
-from tgserve.limits.rules import Charge, Limits, LimitsError, charges, parse
+from tgserve.limits._budget import Budget, HandBack, current, scope
+from tgserve.limits._governor import Governor, LimitStats, OutOfBudget
+from tgserve.limits._ledger import Ledger, MemoryLedger, open_ledger
+from tgserve.limits._rules import Charge, Limits, LimitsError, charges, parse
 
 __all__ = [
     "Budget",

@@ -6,14 +6,14 @@ This package imports no framework and no store client; each part is imported whe
 
 from __future__ import annotations
 
-from tgserve.state.base import Change, StateBackend
-from tgserve.state.errors import (
+from tgserve.state._base import Change, StateBackend
+from tgserve.state._errors import (
     StateDecodeError,
     StateEncodeError,
     StateError,
     StateUnavailableError,
 )
-from tgserve.state.plain import chat_state, user_state
+from tgserve.state._plain import chat_state, user_state
 
 __all__ = [
     "Change",

@@ -1,0 +1,68 @@
+"""The ASGI host for many bots: one app, a route per bot (:mod:`tgserve._multibot`)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from tgserve._deadlines import Deadlines
+from tgserve._gate import Query, Request, Response
+from tgserve._hosts.asgi_io import (
+    LifespanApp,
+    Receive,
+    Scope,
+    Send,
+    read_body,
+    request_headers,
+    send_response,
+)
+from tgserve._multibot import Bots, BotSpec, bot_request
+from tgserve._webhook import ReadBody
+
+log = logging.getLogger("tgserve.asgi")
+
+
+class BotsASGIApp(LifespanApp):
+    """Lifespan starts and stops every bot; ``app.bots.add(...)`` / ``remove(...)`` change
+    the set while serving."""
+
+    body_timeout = 10.0
+
+    def __init__(self, bots: Bots) -> None:
+        self.bots = bots
+        self._deadlines = Deadlines()  # the body reads' one timer
+
+    async def _start(self) -> None:
+        await self.bots.start()
+
+    async def _stop(self) -> None:
+        await self.bots.stop()
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope["path"]
+        root = scope.get("root_path", "")
+        if root and path.startswith(root):
+            path = path[len(root) :] or "/"
+        headers = request_headers(scope["headers"])
+        client = scope.get("client")
+        request = Request(scope["method"], path, headers, b"", client[0] if client else None)
+        target = bot_request(self.bots, request)
+        if isinstance(target, Response):
+            await send_response(send, target, scope["method"])
+            return
+        if isinstance(target, Query):
+            await send_response(send, await self.bots.answer(target), scope["method"])
+            return
+        step = target.head(request)
+        if isinstance(step, ReadBody):
+            raw = await read_body(receive, step.limit, self._deadlines, self.body_timeout)
+            step = target.body(raw)
+        response = target.answer_now(step) or await target.answer(step)
+        await send_response(send, response, scope["method"])
+
+
+def asgi_bots(bots: Mapping[str, BotSpec | Any], /, **options: Any) -> BotsASGIApp:
+    """An ASGI app serving a mapping of route id -> bot (``tgserve.spec(target, **options)``
+    or a bare target); ``options`` are the defaults every bot shares."""
+    return BotsASGIApp(Bots(bots, options, host="asgi"))
