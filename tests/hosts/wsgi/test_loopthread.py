@@ -125,6 +125,6 @@ def test_fork_gives_the_child_its_own_thread_and_exit_drains() -> None:
     out = done.stdout + done.stderr
     assert done.returncode == 0, out
     assert "child ok" in out and "parent ok" in out
-    assert out.count("tgserve._runtime stopped") == 2, out  # the child's and the parent's
+    assert out.count("tgserve.runtime stopped") == 2, out  # the child's and the parent's
     for needle in ("Event loop is closed", "Traceback", "never retrieved", "Exception ignored"):
         assert needle not in out, out
