@@ -10,18 +10,16 @@ from typing import TYPE_CHECKING, Any, overload
 from tgserve._bots import Target
 from tgserve._config import Config
 from tgserve._deadlines import Deadlines
-from tgserve._gate import Request
 from tgserve._hosts.asgi_io import (
     LifespanApp,
     Receive,
     Scope,
     Send,
-    read_body,
-    request_headers,
-    send_response,
+    request_of,
+    serve_webhook,
 )
 from tgserve._runtime import Runtime
-from tgserve._webhook import ReadBody, Webhook
+from tgserve._webhook import Webhook
 
 if TYPE_CHECKING:
     from tgserve._hosts.asgi_bots import BotsASGIApp
@@ -50,19 +48,10 @@ class ASGIApp(LifespanApp):
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.runtime.state == "new" and self._keeper is None:
             self._keeper = asyncio.ensure_future(_stop_at_loop_exit(self.runtime))
-        path: str = scope["path"]
-        root = scope.get("root_path", "")
-        if root and path.startswith(root):
-            path = path[len(root) :] or "/"
-        headers = request_headers(scope["headers"])
-        client = scope.get("client")
-        request = Request(scope["method"], path, headers, b"", client[0] if client else None)
-        step = self.webhook.head(request)
-        if isinstance(step, ReadBody):
-            raw = await read_body(receive, step.limit, self._deadlines, self.body_timeout)
-            step = self.webhook.body(raw)
-        response = self.webhook.answer_now(step) or await self.webhook.answer(step)
-        await send_response(send, response, scope["method"])
+        request = request_of(scope)
+        await serve_webhook(
+            self.webhook, request, receive, send, self._deadlines, self.body_timeout
+        )
 
 
 async def _stop_at_loop_exit(runtime: Runtime) -> None:

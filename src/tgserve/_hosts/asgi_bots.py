@@ -7,18 +7,17 @@ from collections.abc import Mapping
 from typing import Any
 
 from tgserve._deadlines import Deadlines
-from tgserve._gate import Query, Request, Response
+from tgserve._gate import Query, Response
 from tgserve._hosts.asgi_io import (
     LifespanApp,
     Receive,
     Scope,
     Send,
-    read_body,
-    request_headers,
+    request_of,
     send_response,
+    serve_webhook,
 )
 from tgserve._multibot import Bots, BotSpec, bot_request
-from tgserve._webhook import ReadBody
 
 log = logging.getLogger("tgserve.asgi")
 
@@ -40,26 +39,14 @@ class BotsASGIApp(LifespanApp):
         await self.bots.stop()
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path: str = scope["path"]
-        root = scope.get("root_path", "")
-        if root and path.startswith(root):
-            path = path[len(root) :] or "/"
-        headers = request_headers(scope["headers"])
-        client = scope.get("client")
-        request = Request(scope["method"], path, headers, b"", client[0] if client else None)
+        request = request_of(scope)
         target = bot_request(self.bots, request)
         if isinstance(target, Response):
-            await send_response(send, target, scope["method"])
-            return
-        if isinstance(target, Query):
-            await send_response(send, await self.bots.answer(target), scope["method"])
-            return
-        step = target.head(request)
-        if isinstance(step, ReadBody):
-            raw = await read_body(receive, step.limit, self._deadlines, self.body_timeout)
-            step = target.body(raw)
-        response = target.answer_now(step) or await target.answer(step)
-        await send_response(send, response, scope["method"])
+            await send_response(send, target, request.method)
+        elif isinstance(target, Query):
+            await send_response(send, await self.bots.answer(target), request.method)
+        else:
+            await serve_webhook(target, request, receive, send, self._deadlines, self.body_timeout)
 
 
 def asgi_bots(bots: Mapping[str, BotSpec | Any], /, **options: Any) -> BotsASGIApp:

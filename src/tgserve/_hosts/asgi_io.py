@@ -10,7 +10,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mutabl
 from typing import Any
 
 from tgserve._deadlines import Deadlines
-from tgserve._gate import OK, Response, error, header_map
+from tgserve._gate import OK, Request, Response, error, header_map
+from tgserve._webhook import ReadBody, Webhook
 
 # 400, not 408: docs/design.md's status table is the contract; the request is incomplete.
 SLOW_BODY = error(400, "body read timed out", (("connection", "close"),))
@@ -76,6 +77,33 @@ def request_headers(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
     pairs = [(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in raw]
     headers = dict(pairs)
     return headers if len(headers) == len(pairs) else header_map(pairs)
+
+
+def request_of(scope: Scope) -> Request:
+    """The gate's request for an HTTP scope: the path below ``root_path``, the body read later."""
+    path: str = scope["path"]
+    root = scope.get("root_path", "")
+    if root and path.startswith(root):
+        path = path[len(root) :] or "/"
+    client = scope.get("client")
+    headers = request_headers(scope["headers"])
+    return Request(scope["method"], path, headers, b"", client[0] if client else None)
+
+
+async def serve_webhook(
+    webhook: Webhook,
+    request: Request,
+    receive: Receive,
+    send: Send,
+    deadlines: Deadlines,
+    body_timeout: float,
+) -> None:
+    """The request path's steps on ASGI I/O: the head, the body when asked for, the answer."""
+    step = webhook.head(request)
+    if isinstance(step, ReadBody):
+        step = webhook.body(await read_body(receive, step.limit, deadlines, body_timeout))
+    response = webhook.answer_now(step) or await webhook.answer(step)
+    await send_response(send, response, request.method)
 
 
 async def read_body(
