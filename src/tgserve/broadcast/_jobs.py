@@ -9,7 +9,7 @@ died: it may have been delivered, so it is recorded ``unconfirmed`` and never se
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
 OUTCOMES = ("sent", "blocked", "not_found", "failed", "unconfirmed")
@@ -42,6 +42,14 @@ class Progress:
     def line(self) -> str:
         parts = [f"{s.replace('_', ' ')} {self.counts.get(s, 0)}" for s in STATES]
         return f"{self.done}/{self.total}: " + ", ".join(parts)
+
+
+def progress_by_job(rows: Iterable[Sequence[Any]]) -> dict[str, Progress]:
+    """Rows of ``(job, state, count)``, as a job store's ``GROUP BY`` gives them, by job."""
+    counts: dict[str, dict[str, int]] = {}
+    for job, state, n in rows:
+        counts.setdefault(str(job), {})[str(state)] = int(n)
+    return {job: Progress(c) for job, c in counts.items()}
 
 
 class JobStore(Protocol):

@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from tgserve.broadcast._jobs import Progress, RecipientMoves
+from tgserve.broadcast._jobs import Progress, RecipientMoves, progress_by_job
 
 if TYPE_CHECKING:
     from tgserve._stores.postgres import PostgresStore
@@ -112,7 +112,4 @@ class PostgresJobs(RecipientMoves):
             self.ns,
             list(jobs),
         )
-        counts: dict[str, dict[str, int]] = {}
-        for job, state, n in rows:
-            counts.setdefault(str(job), {})[str(state)] = int(n)
-        return {job: Progress(c) for job, c in counts.items()}
+        return progress_by_job(rows)

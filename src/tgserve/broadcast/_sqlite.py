@@ -8,7 +8,7 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from tgserve.broadcast._jobs import Progress, RecipientMoves
+from tgserve.broadcast._jobs import Progress, RecipientMoves, progress_by_job
 
 if TYPE_CHECKING:
     from tgserve._stores.sqlite import SQLiteStore
@@ -125,7 +125,4 @@ class SQLiteJobs(RecipientMoves):
             self.ns,
             json.dumps(list(jobs)),
         )
-        counts: dict[str, dict[str, int]] = {}
-        for job, state, n in rows:
-            counts.setdefault(str(job), {})[str(state)] = int(n)
-        return {job: Progress(c) for job, c in counts.items()}
+        return progress_by_job(rows)
