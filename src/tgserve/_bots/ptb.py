@@ -99,6 +99,8 @@ class PTBBot:
             if self.app.running:
                 await self.app.stop()
             await self.app.shutdown()  # closes the bot's requests, the swapped ones included
+            for request in {id(r): r for r in self.app.bot._request}.values():
+                await request.shutdown()  # PTB skips that when initialize() itself failed
         except Exception:
             log.exception("closing the PTB application after its failed start failed")
         finally:

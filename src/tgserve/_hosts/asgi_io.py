@@ -48,18 +48,28 @@ class LifespanApp:
     @contextlib.asynccontextmanager
     async def lifespan(self, app: Any = None) -> AsyncIterator[None]:
         """For a parent app: ``FastAPI(lifespan=tg.lifespan)`` starts and drains the bot(s)."""
-        await self._start()
+        await self._start_or_undo()
         try:
             yield
         finally:
             await self._stop()
+
+    async def _start_or_undo(self) -> None:
+        """Start; when that fails, stop what did start (the server exits without a lifespan
+        shutdown, and a bot left running would keep its tasks, sessions and locks)."""
+        try:
+            await self._start()
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await self._stop()
+            raise
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
                 try:
-                    await self._start()
+                    await self._start_or_undo()
                 except Exception as exc:
                     log.exception("start-up failed")
                     await send({"type": "lifespan.startup.failed", "message": type(exc).__name__})

@@ -93,7 +93,7 @@ class SQLiteStore:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
         db.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
-        db.execute("PRAGMA journal_mode = WAL")
+        _wal(db, self.busy_timeout)
         db.execute("PRAGMA synchronous = NORMAL")
         with _write(db):
             for statement in SCHEMA.split(";"):
@@ -339,6 +339,21 @@ class SQLiteStore:
             "DELETE FROM tgserve_updates WHERE ns = ? AND state = 'done' AND done_at < ?",
             (self.namespace, now - self.ttl),
         )
+
+
+def _wal(db: sqlite3.Connection, wait: float) -> None:
+    """Put the file in WAL mode. The switch takes the file's exclusive lock, and SQLite
+    answers "database is locked" at once (no busy wait) when another connection opens the
+    new file at the same moment (many bots on one file); try again within ``wait``."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 class _write:
