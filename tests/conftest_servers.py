@@ -8,12 +8,14 @@ from __future__ import annotations
 import contextlib
 import glob
 import os
+import random
 import shutil
 import socket
 import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -21,11 +23,27 @@ REDIS_BIN = shutil.which("redis-server") or "/usr/bin/redis-server"
 PG_BINS = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
 
 
+def _ephemeral_start() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+    """A port free now, drawn at random from below the kernel's ephemeral range: a port the
+    kernel hands out (port 0) can be taken by any outgoing connection in the moment between
+    this check and a server's bind; one below that range only by another test's server."""
+    top = _ephemeral_start()
+    for _ in range(200):
+        port = random.randrange(max(1024, top - 12000), top)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise OSError("no free port below the ephemeral range")
 
 
 def missing(what: str) -> None:

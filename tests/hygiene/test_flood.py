@@ -9,7 +9,6 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -22,6 +21,7 @@ import pytest
 
 import tgserve
 from tests.conftest import SECRET, TOKEN
+from tests.conftest_servers import free_port
 from tgserve.testing import serve
 
 pytestmark = pytest.mark.timeout(90)
@@ -58,12 +58,6 @@ async def test_a_body_that_never_ends_is_cut_off() -> None:
     assert answer.startswith(b"HTTP/1.1 400 ")
     assert b"body read timed out" in answer
     assert 0.25 <= elapsed < 3
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextlib.contextmanager
