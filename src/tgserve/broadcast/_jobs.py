@@ -84,12 +84,19 @@ class JobStore(Protocol):
         ...
 
 
-class RecipientMoves:
-    """A job store's claim, release and settle, each one move of a recipient's state by the
-    backend's compare-and-set ``_move(job, chat, old, new)`` (True when it moved)."""
+class JobStoreBase:
+    """What a job store derives from its backend's two primitives: claim, release and settle,
+    each one move of a recipient's state by the compare-and-set ``_move(job, chat, old,
+    new)`` (True when it moved); one job's progress from ``progress_of``."""
 
     async def _move(self, job: str, chat: int, old: str, new: str) -> bool:
         raise NotImplementedError
+
+    async def progress_of(self, jobs: Sequence[str]) -> dict[str, Progress]:
+        raise NotImplementedError
+
+    async def progress(self, job: str) -> Progress:
+        return (await self.progress_of([job])).get(job) or Progress({})
 
     async def claim(self, job: str, chat: int) -> bool:
         return await self._move(job, chat, "pending", "sending")

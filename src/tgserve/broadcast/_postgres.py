@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from tgserve.broadcast._jobs import Progress, RecipientMoves, progress_by_job
+from tgserve.broadcast._jobs import JobStoreBase, Progress, progress_by_job
 
 if TYPE_CHECKING:
     from tgserve._stores.postgres import PostgresStore
@@ -25,7 +25,7 @@ MOVE = (
 )
 
 
-class PostgresJobs(RecipientMoves):
+class PostgresJobs(JobStoreBase):
     def __init__(self, store: PostgresStore, namespace: str) -> None:
         self.store = store
         self.ns = namespace
@@ -82,16 +82,6 @@ class PostgresJobs(RecipientMoves):
 
     async def _move(self, job: str, chat: int, old: str, new: str) -> bool:
         return await self.store.pool.fetchval(MOVE, self.ns, job, chat, old, new) is not None
-
-    async def progress(self, job: str) -> Progress:
-        await self._schema()
-        rows = await self.store.pool.fetch(
-            "SELECT state, count(*) FROM tgserve_recipients WHERE ns = $1 AND job = $2 "
-            "GROUP BY state",
-            self.ns,
-            job,
-        )
-        return Progress({str(r[0]): int(r[1]) for r in rows})
 
     async def recent(self, limit: int) -> list[str]:
         await self._schema()

@@ -9,7 +9,7 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from tgserve.broadcast._jobs import Progress, RecipientMoves
+from tgserve.broadcast._jobs import JobStoreBase, Progress
 
 if TYPE_CHECKING:
     from tgserve._stores.redis import RedisStore
@@ -41,7 +41,7 @@ return n
 """
 
 
-class RedisJobs(RecipientMoves):
+class RedisJobs(JobStoreBase):
     def __init__(self, store: RedisStore, namespace: str) -> None:
         self.store = store
         self.prefix = f"tgserve:{{{namespace}}}:broadcast:"
@@ -80,11 +80,6 @@ class RedisJobs(RecipientMoves):
     async def _move(self, job: str, chat: int, old: str, new: str) -> bool:
         script = self.store.client.register_script(MOVE)
         return bool(await script(keys=self._keys(job), args=[chat, old, new, chat]))
-
-    async def progress(self, job: str) -> Progress:
-        raw = await self.store.client.hgetall(self._keys(job)[1])
-        counts = {k.decode() if isinstance(k, bytes) else str(k): int(v) for k, v in raw.items()}
-        return Progress({k: v for k, v in counts.items() if v})
 
     async def recent(self, limit: int) -> list[str]:
         client = self.store.client

@@ -8,7 +8,7 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from tgserve.broadcast._jobs import Progress, RecipientMoves, progress_by_job
+from tgserve.broadcast._jobs import JobStoreBase, Progress, progress_by_job
 
 if TYPE_CHECKING:
     from tgserve._stores.sqlite import SQLiteStore
@@ -23,7 +23,7 @@ SCHEMA = (
 )
 
 
-class SQLiteJobs(RecipientMoves):
+class SQLiteJobs(JobStoreBase):
     def __init__(self, store: SQLiteStore, namespace: str) -> None:
         self.store = store
         self.ns = namespace
@@ -98,15 +98,6 @@ class SQLiteJobs(RecipientMoves):
             old,
         )
         return bool(count)
-
-    async def progress(self, job: str) -> Progress:
-        [(_, rows)] = await self._run(
-            "SELECT state, count(*) FROM tgserve_recipients WHERE ns = ? AND job = ? "
-            "GROUP BY state",
-            self.ns,
-            job,
-        )
-        return Progress({str(s): int(n) for s, n in rows})
 
     async def recent(self, limit: int) -> list[str]:
         [(_, rows)] = await self._run(
