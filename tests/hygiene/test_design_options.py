@@ -1,6 +1,6 @@
 """docs/design.md lists every option: each Config field a row of its options table, with the
 environment variable ENV_VARS gives it (none where it has none), and every other variable
-tgserve reads named on the page."""
+tgserve reads named on the page; and every public name, ``tgserve.__all__``."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import dataclasses
 import re
 from pathlib import Path
 
+import tgserve
 from tgserve import _logs
 from tgserve._config import ENV_VARS, Config
 
@@ -55,3 +56,9 @@ def test_the_variables_read_outside_config_are_named() -> None:
     text = DESIGN.read_text(encoding="utf-8")
     for var in (_logs.LEVEL_ENV, _logs.FORMAT_ENV):
         assert f"`{var}`" in text, f"docs/design.md does not name {var}"
+
+
+def test_every_public_name_is_on_the_page() -> None:
+    text = DESIGN.read_text(encoding="utf-8")
+    missing = sorted(n for n in tgserve.__all__ if f"tgserve.{n}" not in text)
+    assert not missing, f"docs/design.md does not name: {missing}"
