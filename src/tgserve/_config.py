@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
+import math
 import os
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Literal, cast
+from urllib.parse import urlsplit
 
 from tgserve._config_error import ConfigError as ConfigError  # re-exported: its public home
 from tgserve._webhook_setup.options import check_secrets, check_webhook
@@ -141,14 +143,25 @@ def _store_scheme(url: str) -> str:
     return url.split("://", 1)[0] + "://"
 
 
-def _number(name: str, value: Any, kind: type[int] | type[float], low: float) -> Any:
+def _number(
+    name: str, value: Any, kind: type[int] | type[float], low: float, *, above: bool = False
+) -> Any:
+    """``value`` as ``kind``, finite and at least ``low`` (more than ``low`` with ``above``)."""
     try:
         number = kind(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ConfigError(f"{name} must be a number, got {value!r}") from None
-    if number < low:
-        raise ConfigError(f"{name} must be at least {low}, got {number}")
+    if not math.isfinite(number):
+        raise ConfigError(f"{name} must be a finite number, got {value!r}")
+    if number < low or (above and number == low):
+        bound = f"more than {low}" if above else f"at least {low}"
+        raise ConfigError(f"{name} must be {bound}, got {number}")
     return number
+
+
+# Durations that stop the bot when 0: every claim expires at once (lease), every inline
+# answer times out, no update id is remembered, every start-up hook is cancelled.
+POSITIVE_DURATIONS = ("inline_timeout", "dedup_ttl", "lease", "startup_timeout")
 
 
 def _networks(name: str, value: Any) -> tuple[Network, ...]:
@@ -189,6 +202,12 @@ def _validate(v: dict[str, Any]) -> dict[str, Any]:
     store = v.get("store", "memory://")
     if not isinstance(store, str) or "://" not in store:
         raise ConfigError(f"store must be a URL such as memory:// or sqlite:///path, got {store!r}")
+    try:
+        _ = urlsplit(store).port  # raises when it is not a number
+    except ValueError:
+        raise ConfigError(
+            f"store: the port of the {_store_scheme(store)} URL is not a port number (0-65535)"
+        ) from None
     api_url = v.get("api_url", "https://api.telegram.org")
     if not isinstance(api_url, str) or not api_url.startswith(("http://", "https://")):
         raise ConfigError("api_url must be an http:// or https:// URL")
@@ -205,9 +224,11 @@ def _validate(v: dict[str, Any]) -> dict[str, Any]:
                 f"backlog_wait must be at most {MAX_BACKLOG_WAIT:.0f} s (Telegram gives up on a "
                 f"webhook answer after 60 s), got {v['backlog_wait']}"
             )
-    for name in ("inline_timeout", "grace_period", "dedup_ttl", "lease", "startup_timeout"):
+    if "grace_period" in v:
+        v["grace_period"] = _number("grace_period", v["grace_period"], float, 0.0)
+    for name in POSITIVE_DURATIONS:
         if name in v:
-            v[name] = _number(name, v[name], float, 0.0)
+            v[name] = _number(name, v[name], float, 0.0, above=True)
     for name in ("allowed_ips", "trusted_proxies"):
         if name in v:
             v[name] = _networks(name, v[name])

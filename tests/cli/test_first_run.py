@@ -25,6 +25,7 @@ BAD_SETTINGS = {
     "TGSERVE_MAX_CONCURRENCY": ("lots", "max_concurrency must be a number, got 'lots'"),
     "TGSERVE_ALLOWED_IPS": ("10.0.0.300/8", "'10.0.0.300/8' is not an IP address or CIDR"),
     "TGSERVE_METRICS": ("maybe", "metrics must be one of 1, true, yes, on, 0, false, no, off"),
+    "TGSERVE_LEASE": ("0", "lease must be more than 0.0, got 0.0"),  # every claim expired at once
 }
 UNREACHABLE = "redis://127.0.0.1:1"  # nothing listens on port 1
 COMMANDS = {
@@ -176,3 +177,41 @@ def test_serve_and_emulator_name_the_port_too(taken_port: int, command: str) -> 
     assert result.stderr.strip() == (
         f"tgserve: port {taken_port} on 127.0.0.1 is in use; pass --port PORT"
     )
+
+
+TARGETS = {
+    "syntax.py:handle": "syntax.py does not compile: {tmp}/syntax.py:1: invalid syntax",
+    "raises.py:handle": "importing raises.py failed at {tmp}/raises.py:2: RuntimeError: boom",
+    ":handle": "':handle' names no module: pass module:ATTR or path/to/bot.py:ATTR",
+    "sub/": "sub/ is a directory: name the bot's .py file in it",
+    "notes.md:handle": "notes.md is not a Python file: name the bot's .py file",
+}
+
+
+@pytest.mark.parametrize("command", ["run", "serve"])
+def test_a_bot_that_cannot_be_loaded_is_one_line(tmp_path: Path, command: str) -> None:
+    (tmp_path / "syntax.py").write_text("def broken(:\n")
+    (tmp_path / "raises.py").write_text('import os\nraise RuntimeError("boom")\n')
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "notes.md").write_text("# notes\n")
+    env = environment(TELEGRAM_BOT_TOKEN=None if command == "run" else TOKEN)
+    for target, message in TARGETS.items():
+        result = tgserve(command, target, "--port", "0", env=env, cwd=tmp_path)
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.strip() == "tgserve: " + message.replace("{tmp}", str(tmp_path))
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("run", "examples/echo.py", "--port", "99999"), "--port must be a port number from 0"),
+        (("serve", "examples/echo.py", "--port", "-1"), "--port must be a port number from 0"),
+        (("emulator", "--port", "70000"), "--port must be a port number from 0"),
+        (("emulator", "--time-scale", "0"), "--time-scale must be more than 0, got 0.0"),
+    ],
+)
+def test_an_impossible_number_is_one_line(args: tuple[str, ...], message: str) -> None:
+    token = None if args[0] == "run" else TOKEN  # run without a token: the local Telegram
+    result = tgserve(*args, env=environment(TELEGRAM_BOT_TOKEN=token))
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().startswith("tgserve: " + message), result.stderr

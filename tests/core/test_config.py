@@ -49,11 +49,30 @@ def test_host_defaults_lose_to_environment() -> None:
         ({"api_url": "ftp://x"}, "api_url"),
         ({"colour": "blue"}, "unknown option"),
         ({"on_error": "panic"}, "on_error"),
+        ({"lease": 0}, "lease must be more than 0"),
+        ({"inline_timeout": 0}, "inline_timeout must be more than 0"),
+        ({"dedup_ttl": 0}, "dedup_ttl must be more than 0"),
+        ({"startup_timeout": 0}, "startup_timeout must be more than 0"),
+        ({"inline_timeout": "nan"}, "inline_timeout must be a finite number"),
+        ({"grace_period": "inf"}, "grace_period must be a finite number"),
+        ({"max_concurrency": "1e400"}, "max_concurrency must be a number"),
+        ({"store": "redis://:pw@127.0.0.1:notaport/0"}, "port of the redis:// URL is not a port"),
     ],
 )
 def test_refused_with_a_message_naming_the_rule(options: dict[str, object], needle: str) -> None:
     with pytest.raises(ConfigError, match=needle):
         Config.load(options, {})
+
+
+def test_zero_is_kept_where_it_means_at_once() -> None:
+    config = Config.load({"grace_period": 0, "backlog_wait": 0}, {})
+    assert (config.grace_period, config.backlog_wait) == (0.0, 0.0)
+
+
+def test_a_refused_store_url_never_shows_its_password() -> None:
+    with pytest.raises(ConfigError) as refused:
+        Config.load({"store": "redis://:hunter2@127.0.0.1:notaport/0"}, {})
+    assert "hunter2" not in str(refused.value)
 
 
 def test_secret_rule_allows_the_full_alphabet() -> None:

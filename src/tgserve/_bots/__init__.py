@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import inspect
+import logging
 from typing import Any
 
 from tgserve._bots.base import BotAdapter, PlainHandler, Target
 from tgserve._config import Config
 
 __all__ = ["BotAdapter", "PlainHandler", "Target", "adapt", "kind_of"]
+
+log = logging.getLogger("tgserve.runtime")
+TELEGRAM = Config.__dataclass_fields__["api_url"].default  # Bot API default: api.telegram.org
 
 ACCEPTED = (
     "an async function handle(update: dict, bot: tgserve.BotAPI), "
@@ -39,15 +43,31 @@ def adapt(bot_target: Target, config: Config, *, bot: Any = None) -> BotAdapter:
     if kind == "ptb":
         from tgserve._bots.ptb import PTBBot
 
+        _warn_own_server(config, target.bot.base_url, "PTB", "ApplicationBuilder().base_url")
         return PTBBot(target, max_in_flight=config.max_in_flight, aiohttp=config.ptb_aiohttp)
     if kind == "aiogram":
         from tgserve._bots.aiogram import AiogramBot
 
         if bot is None:
             raise TypeError("an aiogram Dispatcher needs its bot: pass bot=aiogram.Bot(...)")
+        _warn_own_server(config, bot.session.api.base, "aiogram", "TelegramAPIServer")
         return AiogramBot(target, bot)
     if kind == "plain":
         from tgserve._bots.plain import PlainBot
 
         return PlainBot(target, config, bot)
     raise TypeError(f"tgserve serves {ACCEPTED}; got {type(target).__name__}")
+
+
+def _warn_own_server(config: Config, bot_url: str, kind: str, setter: str) -> None:
+    """A PTB or aiogram bot calls the Bot API server it was built with; ``api_url`` (used by
+    plain bots and webhook registration) cannot move it. Say so when the two differ (a bot
+    built for api.telegram.org run with TGSERVE_API_URL at a local Telegram, say)."""
+    if config.api_url != TELEGRAM and not bot_url.startswith(config.api_url + "/"):
+        log.warning(
+            "api_url is %s, but this %s bot calls the Bot API server it was built with; "
+            "set the server on the bot (%s) to move it",
+            config.api_url,
+            kind,
+            setter,
+        )

@@ -21,9 +21,12 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from tgserve._config import ConfigError
     from tgserve.cli._preflight import check_port
 
     check_port(args.host, args.port, "--port")  # a taken port: one line, exit 2
+    if not 0 < args.time_scale < float("inf"):  # 0 or less would retry webhooks in a busy loop
+        raise ConfigError(f"--time-scale must be more than 0, got {args.time_scale}")
     return asyncio.run(_main(args))
 
 

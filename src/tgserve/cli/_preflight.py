@@ -43,12 +43,17 @@ def where(url: str) -> str:
     """A store URL without its password: ``redis://host:port``."""
     parts = urlsplit(url)
     host = parts.hostname or ""
-    port = f":{parts.port}" if parts.port else ""
+    try:
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:  # not a number: Config refuses it first; shown as given, not raised
+        port = ":" + parts.netloc.rpartition(":")[2]
     return f"{parts.scheme}://{host}{port}{parts.path if parts.scheme == 'sqlite' else ''}"
 
 
 def check_port(host: str, port: int, flag: str) -> None:
     """A ``ConfigError`` naming ``flag`` when ``host:port`` is taken (port 0 is always free)."""
+    if not 0 <= port <= 65535:
+        raise ConfigError(f"{flag} must be a port number from 0 to 65535, got {port}")
     if port == 0:
         return
     family = socket.AF_INET6 if ":" in host else socket.AF_INET

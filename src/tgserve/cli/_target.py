@@ -6,9 +6,10 @@ import importlib
 import importlib.util
 import os
 import sys
+import traceback
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, NoReturn
 
 from tgserve._bots import ACCEPTED, kind_of
 
@@ -22,6 +23,8 @@ class TargetError(Exception):
 def load_target(spec: str) -> tuple[Any, Any]:
     """The bot object and, for aiogram, the module's ``aiogram.Bot`` (else ``None``)."""
     module_name, _, attr = spec.partition(":")
+    if not module_name:
+        raise TargetError(f"{spec!r} names no module: pass module:ATTR or path/to/bot.py:ATTR")
     module = import_bot_module(module_name)
     if attr:
         if not hasattr(module, attr):
@@ -51,8 +54,12 @@ def load_target(spec: str) -> tuple[Any, Any]:
 def import_bot_module(name: str) -> ModuleType:
     """The module a target names: a file path, or a module found from the current directory
     first (as ``python -m`` finds it, though the ``tgserve`` script lives elsewhere)."""
+    if Path(name).suffix not in ("", ".py") and Path(name).is_file():
+        raise TargetError(f"{name} is not a Python file: name the bot's .py file")
     if name.endswith(".py") or "/" in name:
         path = Path(name).resolve()
+        if path.is_dir():
+            raise TargetError(f"{name} is a directory: name the bot's .py file in it")
         if not path.is_file():
             raise TargetError(f"no such file: {name}")
         mod_name = path.stem
@@ -65,7 +72,11 @@ def import_bot_module(name: str) -> ModuleType:
             raise TargetError(f"cannot import {name}")
         module = importlib.util.module_from_spec(spec)
         sys.modules[mod_name] = module
-        spec.loader.exec_module(module)
+        try:
+            spec.loader.exec_module(module)
+        except BaseException as exc:
+            sys.modules.pop(mod_name, None)
+            _refuse_import(name, exc)
         return module
     here = os.getcwd()
     if here not in sys.path and "" not in sys.path:
@@ -76,3 +87,21 @@ def import_bot_module(name: str) -> ModuleType:
         if exc.name and name.startswith(exc.name):
             raise TargetError(f"no module named {exc.name!r}") from None
         raise
+    except BaseException as exc:
+        _refuse_import(name, exc)
+
+
+def _refuse_import(name: str, exc: BaseException) -> NoReturn:
+    """The bot's module failed while it was imported: one line saying where and why. A
+    missing extra is left to the command (it names the extra), like Ctrl-C and exit()."""
+    if isinstance(exc, ModuleNotFoundError | KeyboardInterrupt | SystemExit):
+        raise exc
+    if isinstance(exc, SyntaxError):
+        where = f"{exc.filename}:{exc.lineno}"
+        raise TargetError(f"{name} does not compile: {where}: {exc.msg}") from None
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" at {frames[-1].filename}:{frames[-1].lineno}" if frames else ""
+    why = str(exc).splitlines()[0] if str(exc) else ""
+    raise TargetError(
+        f"importing {name} failed{where}: {type(exc).__name__}" + (f": {why}" if why else "")
+    ) from None
