@@ -215,3 +215,10 @@ def test_an_impossible_number_is_one_line(args: tuple[str, ...], message: str) -
     result = tgserve(*args, env=environment(TELEGRAM_BOT_TOKEN=token))
     assert result.returncode == 2, result.stderr
     assert result.stderr.strip().startswith("tgserve: " + message), result.stderr
+
+
+def test_run_on_telegram_names_an_http_url() -> None:
+    env = environment(TELEGRAM_BOT_TOKEN=TOKEN)
+    result = tgserve("run", "examples/echo.py", "--url", "http://bot.example.test", env=env)
+    assert result.returncode == 2
+    assert "--url http://bot.example.test is not https://" in result.stderr

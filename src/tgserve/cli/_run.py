@@ -119,9 +119,14 @@ def _on_telegram(args: argparse.Namespace, token: str) -> int:
     import uvicorn
 
     if not args.url or not args.url.startswith("https://"):
+        given = (
+            f"--url {args.url} is not https:// (Telegram posts only to https)"
+            if args.url
+            else ("pass --url https://<public address>")
+        )
         print(
-            "tgserve run: with TELEGRAM_BOT_TOKEN set, pass --url https://<public address> "
-            "(unset the token to run on a local Telegram)",
+            f"tgserve run: with TELEGRAM_BOT_TOKEN set, {given}; "
+            "unset the token to run on a local Telegram",
             file=sys.stderr,
         )
         return 2
