@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Mapping
@@ -23,12 +24,16 @@ async def read_json(request: Request) -> dict[str, Any]:
     if not raw.strip():
         return {}
     try:
-        data = await request.json()
+        data = json.loads(raw, parse_constant=_not_json)
     except (ValueError, RecursionError):
         raise BadInput("the body is not JSON") from None
     if not isinstance(data, dict):
         raise BadInput("the body must be a JSON object")
     return data
+
+
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")  # NaN and Infinity, which Python alone reads
 
 
 class Fields:
