@@ -222,3 +222,14 @@ async def test_send_file_refuses_bad_forms(tg: Emulator, conn: KeepAlive) -> Non
     await conn.refused("POST", path, b"{}", "multipart/form-data")  # no boundary
     ok = await conn.request("POST", path, form(user_id=str(alice.id)), kind)
     assert ok[0] == 200, ok
+
+
+async def test_fields_not_given_keep_their_defaults(tg: Emulator, conn: KeepAlive) -> None:
+    status, made = await conn.post("/_emulator/bots", {})
+    assert status == 200 and made["token"] and made["bot"]["is_bot"] is True  # a fresh token
+    status, made = await conn.post("/_emulator/bots", {"token": None, "first_name": "B"})
+    assert status == 200 and made["bot"]["first_name"] == "B"
+    assert (await conn.request("POST", "/_emulator/flood", b""))[0] == 200  # an empty body
+    alice = tg.user("alice")
+    sent = await conn.post("/_emulator/send", {"user_id": alice.id, "text": "hi", "chat_id": None})
+    assert sent[0] == 200 and sent[1]["message"]["message"]["chat"]["id"] == alice.id

@@ -99,7 +99,7 @@ async def runtime(request: Request) -> Response:
 
 async def add_bot(request: Request) -> Response:
     world, body = _world(request), await _body(request)
-    token = body.text("token", None) or fresh_token()
+    token = body.optional_text("token") or fresh_token()
     if not is_token(token):
         return _error(400, "not a bot token")
     bot = world.add_bot(token, body.optional_text("first_name"), body.optional_text("username"))

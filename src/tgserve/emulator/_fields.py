@@ -91,7 +91,8 @@ class Fields:
     def text(self, name: str, default: Any = _REQUIRED) -> str:
         value = self.raw(name)
         if value is None:
-            return str(self._missing(name, default))
+            found: str = self._missing(name, default)
+            return found
         if not isinstance(value, str):
             raise self._wrong(name, "a string")
         return value
