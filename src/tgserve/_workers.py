@@ -72,11 +72,23 @@ def refuse_several_workers(config: Config, bot_id: str, host: str) -> None:
             "so a chat's next message may run on another worker before the last one ends: "
             "use TGSERVE_ACK=queue (or inline), or run one worker"
         )
-    raise _gunicorn_refusal(message) if server == "gunicorn" else ConfigError(message)
+    if server == "gunicorn":
+        raise _gunicorn_refusal(message)
+    raise ConfigError(message)
+
+
+GUNICORN_APP_LOAD_ERROR = 4  # gunicorn's exit code for an app that failed to load
 
 
 def _gunicorn_refusal(message: str) -> ConfigError:
-    """A ConfigError gunicorn reports as one line ("App failed to load"), not a traceback."""
+    """A ConfigError gunicorn reports as one line ("App failed to load"), not a traceback.
+
+    A worker reports it so; with ``--preload`` the app loads in gunicorn's master, which
+    would print a traceback: there the line goes to stderr and the process exits with
+    gunicorn's app-load code."""
+    if _gunicorn_preloads():
+        print(message, file=sys.stderr, flush=True)
+        raise SystemExit(GUNICORN_APP_LOAD_ERROR)
     try:
         from gunicorn.errors import AppImportError
     except ImportError:
@@ -110,6 +122,15 @@ def _program(argv: Sequence[str]) -> str | None:
 
 def _gunicorn_workers() -> int | None:
     """gunicorn's ``workers`` as gunicorn itself reads it (flags, config file, env)."""
+    probe = _gunicorn_settings()
+    try:
+        return int(probe.cfg.workers) if probe is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _gunicorn_settings() -> Any:
+    """gunicorn's application object, its settings read by gunicorn's own parser (or None)."""
     try:
         from gunicorn.app.wsgiapp import WSGIApplication
     except ImportError:
@@ -120,10 +141,17 @@ def _gunicorn_workers() -> int | None:
             return None
 
     try:
-        probe: Any = Probe("%(prog)s [OPTIONS] [APP_MODULE]")
-        return int(probe.cfg.workers)
+        return Probe("%(prog)s [OPTIONS] [APP_MODULE]")
     except (Exception, SystemExit):
         return None
+
+
+def _gunicorn_preloads() -> bool:
+    """True when gunicorn's settings say ``preload_app`` (the app loads in the master)."""
+    if _program(sys.argv) != "gunicorn":
+        return False
+    probe = _gunicorn_settings()
+    return bool(probe is not None and probe.cfg.preload_app)
 
 
 def _uvicorn_workers(argv: Sequence[str]) -> int | None:

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
 from urllib.parse import urlsplit
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
 from tgserve.emulator import _actions as actions
 from tgserve.emulator._credentials import fresh_token, is_token
+from tgserve.emulator._errors import ApiError
+from tgserve.emulator._fields import BadInput, Fields, read_json
 from tgserve.emulator._state import JSON, BotState, Event, World
 
+log = logging.getLogger("tgserve.emulator")
 FILE_KINDS = ("photo", "document", "video", "animation", "audio", "voice", "sticker")
 
 
@@ -27,22 +31,20 @@ def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"ok": False, "error": message}, status_code=status)
 
 
-async def _body(request: Request) -> JSON:
-    try:
-        data = await request.json()
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
+async def _body(request: Request) -> Fields:
+    return Fields(await read_json(request))
 
 
-def _bot(world: World, value: Any) -> BotState:
-    if value in (None, ""):
+def _bot(world: World, fields: Fields) -> BotState:
+    """The bot named by ``bot_id`` (default: the first bot)."""
+    bot_id = fields.optional_integer("bot_id")
+    if bot_id is None:
         if not world.bots:
             raise LookupError("no bot yet: register one with POST /_emulator/bots")
         return next(iter(world.bots.values()))
-    bot = world.bot_by_id(int(value))
+    bot = world.bot_by_id(bot_id)
     if bot is None:
-        raise LookupError(f"unknown bot {value}")
+        raise LookupError(f"unknown bot {bot_id}")
     return bot
 
 
@@ -81,8 +83,8 @@ async def runtime(request: Request) -> Response:
     import httpx
 
     try:
-        bot = _bot(_world(request), request.query_params.get("bot_id"))
-    except (LookupError, ValueError) as exc:
+        bot = _bot(_world(request), Fields(request.query_params))
+    except LookupError as exc:
         return _error(404, str(exc))
     if bot.webhook is None:
         return JSONResponse({"ok": True, "runtime": None, "why": "no webhook set"})
@@ -97,53 +99,45 @@ async def runtime(request: Request) -> Response:
 
 async def add_bot(request: Request) -> Response:
     world, body = _world(request), await _body(request)
-    token = str(body.get("token") or fresh_token())
+    token = body.optional_text("token") or fresh_token()
     if not is_token(token):
         return _error(400, "not a bot token")
-    bot = world.add_bot(token, body.get("first_name"), body.get("username"))
+    bot = world.add_bot(token, body.optional_text("first_name"), body.optional_text("username"))
     return JSONResponse({"ok": True, "bot": _public_bot(bot), "token": token})
 
 
 async def add_user(request: Request) -> Response:
     world, body = _world(request), await _body(request)
-    name = str(body.get("first_name") or "").strip()
+    name = body.text("first_name").strip()
     if not name:
         return _error(400, "first_name is required")
-    return JSONResponse({"ok": True, "user": world.add_user(name, body.get("username"))})
+    return JSONResponse({"ok": True, "user": world.add_user(name, body.optional_text("username"))})
 
 
 async def add_group(request: Request) -> Response:
     world, body = _world(request), await _body(request)
-    members = [int(m) for m in body.get("member_ids", []) if int(m) in world.users]
-    title = str(body.get("title") or "").strip()
+    title = body.text("title").strip()
     if not title:
         return _error(400, "title is required")
+    members = list(dict.fromkeys(body.integers("member_ids", [])))
+    unknown = [str(m) for m in members if m not in world.users]
+    if unknown:
+        return _error(400, f"unknown member_ids: {', '.join(unknown)}")
     return JSONResponse({"ok": True, "chat": world.add_group(title, members)})
 
 
 async def messages(request: Request) -> Response:
-    world = _world(request)
-    try:
-        bot = _bot(world, request.query_params.get("bot_id"))
-        chat_id = int(request.query_params["chat_id"])
-    except (LookupError, ValueError) as error:
-        return _error(400, str(error))
+    world, query = _world(request), Fields(request.query_params)
+    bot, chat_id = _bot(world, query), query.integer("chat_id")
     conv = world.conversation(bot.id, chat_id)
     return JSONResponse({"ok": True, "messages": [m.public() for m in conv.messages.values()]})
 
 
 async def send(request: Request) -> Response:
     world, body = _world(request), await _body(request)
-    try:
-        bot = _bot(world, body.get("bot_id"))
-        user_id = int(body["user_id"])
-        chat_id = int(body.get("chat_id") or user_id)
-        reply_to = int(body["reply_to"]) if body.get("reply_to") else None
-        message = actions.send_text(
-            world, bot, user_id, chat_id, str(body.get("text", "")), reply_to
-        )
-    except (LookupError, ValueError, TypeError) as error:
-        return _error(400, str(error))
+    bot, user_id = _bot(world, body), body.integer("user_id")
+    chat_id, reply_to = body.integer("chat_id", user_id), body.optional_integer("reply_to")
+    message = actions.send_text(world, bot, user_id, chat_id, body.text("text", ""), reply_to)
     return JSONResponse({"ok": True, "message": message.public()})
 
 
@@ -153,43 +147,38 @@ async def send_file(request: Request) -> Response:
         upload = form.get("file")
         if upload is None or isinstance(upload, str):
             return _error(400, "a file part named 'file' is required")
-        data = await upload.read()
-        try:
-            bot = _bot(world, form.get("bot_id"))
-            user_id = int(str(form.get("user_id")))
-            chat_id = int(str(form.get("chat_id") or user_id))
-            kind = str(form.get("kind") or "photo")
-            if kind not in FILE_KINDS:
-                raise ValueError(f"kind is one of {', '.join(FILE_KINDS)}")
-            caption = form.get("caption")
-            message = actions.send_file(
-                world,
-                bot,
-                user_id,
-                chat_id,
-                data,
-                kind=kind,
-                filename=upload.filename or "file",
-                caption=str(caption) if caption else None,
-                mime_type=upload.content_type or None,
-            )
-        except (LookupError, ValueError) as error:
-            return _error(400, str(error))
+        data, fields = await upload.read(), Fields(form)
+        bot, user_id = _bot(world, fields), fields.integer("user_id")
+        chat_id, kind = fields.integer("chat_id", user_id), fields.text("kind", "photo")
+        if kind not in FILE_KINDS:
+            raise BadInput(f"kind is one of {', '.join(FILE_KINDS)}")
+        message = actions.send_file(
+            world,
+            bot,
+            user_id,
+            chat_id,
+            data,
+            kind=kind,
+            filename=upload.filename or "file",
+            caption=fields.optional_text("caption"),
+            mime_type=upload.content_type or None,
+        )
     return JSONResponse({"ok": True, "message": message.public()})
 
 
 async def press(request: Request) -> Response:
     world, body = _world(request), await _body(request)
-    try:
-        bot = _bot(world, body.get("bot_id"))
-        chat_id, user_id = int(body["chat_id"]), int(body["user_id"])
-        message = world.conversation(bot.id, chat_id).messages[int(body["message_id"])]
-        data = body.get("data")
-        if data is None:
-            data = actions.find_button(message, str(body.get("text")))
-        record = actions.press(world, bot, user_id, message, str(data))
-    except (LookupError, ValueError, TypeError) as error:
-        return _error(400, str(error))
+    bot, chat_id, user_id = _bot(world, body), body.integer("chat_id"), body.integer("user_id")
+    message_id = body.integer("message_id")
+    message = world.conversation(bot.id, chat_id).messages.get(message_id)
+    if message is None:
+        raise LookupError(f"no message {message_id} in chat {chat_id}")
+    data = body.optional_text("data")
+    if data is None:
+        if not body.given("text"):
+            raise BadInput("data or text is required")
+        data = actions.find_button(message, body.text("text"))
+    record = actions.press(world, bot, user_id, message, data)
     return JSONResponse({"ok": True, "callback_query_id": record.id})
 
 
@@ -229,23 +218,23 @@ async def faults(request: Request) -> Response:
         world.faults.clear()
         return JSONResponse({"ok": True})
     body = await _body(request)
-    try:
-        times = int(body.get("times", 1))
-        if body.get("webhook_timeout"):
-            world.faults.time_out_webhooks(times)
-        elif body.get("drop"):
-            world.faults.drop(str(body["method"]), times)
-        else:
-            after = body.get("retry_after")
-            world.faults.fail(
-                str(body["method"]),
-                times,
-                int(body.get("status", 500)),
-                description=body.get("description"),
-                retry_after=int(after) if after is not None else None,
-            )
-    except (KeyError, ValueError, TypeError) as error:
-        return _error(400, f"bad fault: {error}")
+    times = body.integer("times", 1)
+    if times < 1:
+        raise BadInput("times must be 1 or more")
+    if body.flag("webhook_timeout", False):
+        world.faults.time_out_webhooks(times)
+        return JSONResponse({"ok": True})
+    method, drop = body.text("method"), body.flag("drop", False)
+    status, after = body.integer("status", 500), body.optional_integer("retry_after")
+    description = body.optional_text("description")
+    if not 400 <= status <= 599:
+        raise BadInput("status must be an error status, 400..599")
+    if after is not None and after < 0:
+        raise BadInput("retry_after must be 0 or more")
+    if drop:
+        world.faults.drop(method, times)
+    else:
+        world.faults.fail(method, times, status, description=description, retry_after=after)
     return JSONResponse({"ok": True})
 
 
@@ -254,25 +243,21 @@ async def flood(request: Request) -> Response:
     world = _world(request)
     if request.method == "POST":
         body = await _body(request)
-        try:
-            world.flood.configure(**dict(body.get("figures") or {}))
-        except (TypeError, ValueError) as error:
-            return _error(400, f"bad flood figures: {error}")
-        if body.get("reset"):
+        enabled, reset = body.flag("enabled", world.flood.enabled), body.flag("reset", False)
+        given = body.mapping("figures")
+        figures = {name: given.number(name) for name in given.values}
+        world.flood.configure(**figures)  # checks the names and values before it changes any
+        if reset:
             world.flood.reset()
-        world.flood.enabled = bool(body.get("enabled", world.flood.enabled))
+        world.flood.enabled = enabled
     return JSONResponse({"ok": True, **world.flood.public()})
 
 
 async def blocks(request: Request) -> Response:
     """POST ``{"user_id", "bot_id"?, "blocked": true}``: the user blocks (or unblocks) the bot."""
     world, body = _world(request), await _body(request)
-    try:
-        bot = _bot(world, body.get("bot_id"))
-        user_id = int(body["user_id"])
-    except (LookupError, ValueError, TypeError) as error:
-        return _error(400, str(error))
-    if body.get("blocked", True):
+    bot, user_id = _bot(world, body), body.integer("user_id")
+    if body.flag("blocked", True):
         world.blocks.block(bot.id, user_id)
     else:
         world.blocks.unblock(bot.id, user_id)
@@ -282,8 +267,34 @@ async def blocks(request: Request) -> Response:
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
+def _line(error: Exception) -> str:
+    """An error's text on one line (a KeyError's without its quotes)."""
+    text = str(error.args[0]) if isinstance(error, KeyError) and error.args else str(error)
+    return " ".join(text.split()) or type(error).__name__
+
+
+def answering(endpoint: Endpoint) -> Endpoint:
+    """Every control route's errors, in one place: bad input is a one-line 400."""
+
+    async def answer(request: Request) -> Response:
+        try:
+            return await endpoint(request)
+        except HTTPException as error:  # e.g. a malformed multipart body
+            return _error(error.status_code, str(error.detail).splitlines()[0])
+        except (ValueError, LookupError, ApiError) as error:  # BadInput is a ValueError
+            return _error(400, _line(error))
+        except TimeoutError as error:
+            return _error(504, str(error) or "timed out")
+        except Exception:  # a bug: a one-line answer, the traceback in the log only
+            log.exception("control API %s %s failed", request.method, request.url.path)
+            return _error(500, "the emulator failed on this request (its log has the traceback)")
+
+    return answer
+
+
 def same_origin(endpoint: Endpoint) -> Endpoint:
     """Refuse changes requested by another site's page (a browser sends its Origin)."""
+    answer = answering(endpoint)
 
     async def guarded(request: Request) -> Response:
         origin = request.headers.get("origin")
@@ -293,23 +304,23 @@ def same_origin(endpoint: Endpoint) -> Endpoint:
             ("application/json", "multipart/form-data")
         ):
             return _error(415, "send JSON (or multipart for files)")
-        return await endpoint(request)
+        return await answer(request)
 
     return guarded
 
 
 def routes() -> list[BaseRoute]:
     return [
-        Route("/_emulator/state", state),
-        Route("/_emulator/runtime", runtime),
+        Route("/_emulator/state", answering(state)),
+        Route("/_emulator/runtime", answering(runtime)),
         Route("/_emulator/bots", same_origin(add_bot), methods=["POST"]),
         Route("/_emulator/users", same_origin(add_user), methods=["POST"]),
         Route("/_emulator/groups", same_origin(add_group), methods=["POST"]),
-        Route("/_emulator/messages", messages),
+        Route("/_emulator/messages", answering(messages)),
         Route("/_emulator/send", same_origin(send), methods=["POST"]),
         Route("/_emulator/send_file", same_origin(send_file), methods=["POST"]),
         Route("/_emulator/press", same_origin(press), methods=["POST"]),
-        Route("/_emulator/files/{file_id}", file),
+        Route("/_emulator/files/{file_id}", answering(file)),
         Route("/_emulator/events", events),
         Route("/_emulator/faults", same_origin(faults), methods=["POST", "DELETE"]),
         Route("/_emulator/flood", same_origin(flood), methods=["GET", "POST"]),

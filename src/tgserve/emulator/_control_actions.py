@@ -20,37 +20,20 @@ from tgserve.emulator import _inline as inline
 from tgserve.emulator import _membership as membership
 from tgserve.emulator import _payments as payments
 from tgserve.emulator import _polls as polls
-from tgserve.emulator._control import _body, _bot, _error, _world, same_origin
+from tgserve.emulator._control import _bot, _error, _world, same_origin
+from tgserve.emulator._fields import Fields, read_json
 from tgserve.emulator._state import JSON, BotState, Message, World
 
 
-class Call:
-    """One action request: its body and the world, with typed readers."""
+class Call(Fields):
+    """One action request: its body's typed fields and the world."""
 
     def __init__(self, world: World, body: JSON) -> None:
+        super().__init__(body)
         self.world = world
-        self.body = body
 
     def bot(self) -> BotState:
-        return _bot(self.world, self.body.get("bot_id"))
-
-    def integer(self, name: str, default: int | None = None) -> int:
-        value = self.body.get(name, default)
-        if value is None or value == "":
-            raise ValueError(f"{name} is required")
-        return int(value)
-
-    def number(self, name: str) -> float:
-        value = self.body.get(name)
-        if value is None or isinstance(value, bool):
-            raise ValueError(f"{name} is required")
-        return float(value)
-
-    def text(self, name: str, default: str | None = None) -> str:
-        value = self.body.get(name, default)
-        if value is None:
-            raise ValueError(f"{name} is required")
-        return str(value)
+        return _bot(self.world, self)
 
     @property
     def user_id(self) -> int:
@@ -64,7 +47,7 @@ class Call:
         conv = self.world.conversation(bot.id, self.chat_id)
         found = conv.messages.get(self.integer("message_id"))
         if found is None or found.deleted:
-            raise LookupError(f"no message {self.body.get('message_id')} in chat {self.chat_id}")
+            raise LookupError(f"no message {self.integer('message_id')} in chat {self.chat_id}")
         return found
 
 
@@ -95,7 +78,6 @@ async def send_venue(c: Call) -> JSON:
 
 
 async def send_contact(c: Call) -> JSON:
-    contact_user = c.body.get("contact_user_id")
     message = actions.send_contact(
         c.world,
         c.bot(),
@@ -103,8 +85,8 @@ async def send_contact(c: Call) -> JSON:
         c.chat_id,
         c.text("phone_number"),
         c.text("first_name"),
-        c.body.get("last_name"),
-        int(contact_user) if contact_user is not None else None,
+        c.optional_text("last_name"),
+        c.optional_integer("contact_user_id"),
     )
     return _message(message)
 
@@ -115,30 +97,24 @@ async def send_dice(c: Call) -> JSON:
 
 
 async def send_poll(c: Call) -> JSON:
-    options = c.body.get("options")
-    if not isinstance(options, list):
-        raise ValueError("options must be a list of texts")
-    correct = c.body.get("correct_option_id")
     message = polls.user_poll(
         c.world,
         c.bot(),
         c.user_id,
         c.chat_id,
         c.text("question"),
-        [str(o) for o in options],
+        c.texts("options"),
         kind=c.text("type", "regular"),
-        anonymous=bool(c.body.get("is_anonymous", True)),
-        multiple=bool(c.body.get("allows_multiple_answers", False)),
-        correct=int(correct) if correct is not None else None,
+        anonymous=c.flag("is_anonymous", True),
+        multiple=c.flag("allows_multiple_answers", False),
+        correct=c.optional_integer("correct_option_id"),
     )
     return _message(message)
 
 
 async def vote(c: Call) -> JSON:
-    chosen = c.body.get("option_ids", [])
-    if not isinstance(chosen, list):
-        raise ValueError("option_ids must be a list of option indexes")
-    answer = polls.vote(c.world, c.user_id, c.message(c.bot()), [int(i) for i in chosen])
+    chosen = c.integers("option_ids", [])
+    answer = polls.vote(c.world, c.user_id, c.message(c.bot()), chosen)
     return {"poll_answer": answer}
 
 
@@ -149,12 +125,9 @@ async def edit(c: Call) -> JSON:
 
 async def react(c: Call) -> JSON:
     bot = c.bot()
-    emoji = c.body.get("emoji", [])
-    if isinstance(emoji, str):
-        emoji = [emoji]
-    if not isinstance(emoji, list):
-        raise ValueError("emoji must be a list of emoji")
-    update = actions.react(c.world, bot, c.user_id, c.message(bot), [str(e) for e in emoji])
+    one = c.raw("emoji")
+    emoji = [one] if isinstance(one, str) else c.texts("emoji", [])
+    update = actions.react(c.world, bot, c.user_id, c.message(bot), emoji)
     return {"message_reaction": update}
 
 
@@ -173,7 +146,7 @@ def _inline_record(c: Call) -> Any:
 async def inline_results(c: Call) -> JSON:
     """Wait (``timeout`` s, default 5) for the bot's answer to an inline query."""
     record = _inline_record(c)
-    deadline = time.monotonic() + min(float(c.body.get("timeout", 5.0)), 30.0)
+    deadline = time.monotonic() + min(max(c.number("timeout", 5.0), 0.0), 30.0)
     while record.answer is None:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
@@ -192,9 +165,7 @@ async def choose_inline_result(c: Call) -> JSON:
 
 async def pay(c: Call) -> JSON:
     bot = c.bot()
-    message = await payments.pay(
-        c.world, bot, c.user_id, c.message(bot), tip=int(c.body.get("tip", 0))
-    )
+    message = await payments.pay(c.world, bot, c.user_id, c.message(bot), tip=c.integer("tip", 0))
     return _message(message)
 
 
@@ -214,7 +185,7 @@ def _bot_status(change: str) -> Action:
 
     async def act(c: Call) -> JSON:
         if change == "add":
-            status, chat_id = ("administrator" if c.body.get("admin") else "member"), c.chat_id
+            status, chat_id = ("administrator" if c.flag("admin", False) else "member"), c.chat_id
         elif change == "remove":
             status, chat_id = "kicked", c.integer("chat_id")
         else:
@@ -265,15 +236,11 @@ ACTIONS: dict[str, Action] = {
 
 def _endpoint(action: Action) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
-        call = Call(_world(request), await _body(request))
+        call = Call(_world(request), await read_json(request))
         try:
             result = await action(call)
         except payments.PaymentRefused as refused:
             return _error(400, f"the bot refused the payment: {refused}")
-        except TimeoutError as exc:
-            return _error(504, str(exc))
-        except (LookupError, ValueError, TypeError) as exc:
-            return _error(400, str(exc).strip("'\"") or type(exc).__name__)
         return JSONResponse({"ok": True, **result})
 
     return endpoint
