@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from tgserve._slots import Slots
+from tgserve._update_types import KNOWN_UPDATE_TYPES
 
 log = logging.getLogger("tgserve.dispatch")
 
@@ -21,51 +22,47 @@ ChatKey = tuple[str, int]
 Job = Callable[[], Awaitable[Any]]
 Done = Callable[[], None]
 
-_CHAT_PATHS = (
-    "message",
-    "edited_message",
-    "channel_post",
-    "edited_channel_post",
-    "business_message",
-    "edited_business_message",
-    "message_reaction",
-    "message_reaction_count",
-    "chat_member",
-    "my_chat_member",
-    "chat_join_request",
-    "chat_boost",
-    "removed_chat_boost",
-)
-_USER_PATHS = (
-    "callback_query",
-    "inline_query",
-    "chosen_inline_result",
-    "shipping_query",
-    "pre_checkout_query",
-    "poll_answer",
-    "purchased_paid_media",
-)
+# the update types whose object has a ``chat``, and those keyed by their sender
+_BY_CHAT = frozenset(n for n, w in KNOWN_UPDATE_TYPES.items() if w in ("message", "chat"))
+_BY_SENDER = frozenset(n for n, w in KNOWN_UPDATE_TYPES.items() if w == "sender")
 
 
 def chat_key(update: dict[str, Any]) -> ChatKey | None:
-    """The conversation an update belongs to: its chat, else its user; ``None`` if neither."""
-    for name in _CHAT_PATHS:
-        body = update.get(name)
-        if isinstance(body, dict):
-            chat = body.get("chat")
-            if isinstance(chat, dict) and type(chat.get("id")) is int:
-                return ("chat", chat["id"])
-    for name in _USER_PATHS:
-        body = update.get(name)
-        if isinstance(body, dict):
-            message = body.get("message")
-            if isinstance(message, dict):
-                chat = message.get("chat")
-                if isinstance(chat, dict) and type(chat.get("id")) is int:
-                    return ("chat", chat["id"])
-            user = body.get("from") or body.get("user")
-            if isinstance(user, dict) and type(user.get("id")) is int:
-                return ("user", user["id"])
+    """The conversation an update belongs to: its chat, else its user; ``None`` if neither
+    (a poll's new state, an update type not in :mod:`tgserve._update_types`)."""
+    for name, body in update.items():  # update_id and the one object: two steps
+        if not isinstance(body, dict):
+            continue
+        if name in _BY_CHAT:
+            key = _chat_of(body)
+        elif name in _BY_SENDER:
+            key = _sender_of(body)
+        else:
+            continue
+        if key is not None:
+            return key
+    return None
+
+
+def _chat_of(body: dict[str, Any]) -> ChatKey | None:
+    chat = body.get("chat")
+    if isinstance(chat, dict) and type(chat.get("id")) is int:
+        return ("chat", chat["id"])
+    return None
+
+
+def _sender_of(body: dict[str, Any]) -> ChatKey | None:
+    message = body.get("message")  # a callback's message, when it has one
+    if isinstance(message, dict):
+        key = _chat_of(message)
+        if key is not None:
+            return key
+    user = body.get("from") or body.get("user")
+    if isinstance(user, dict) and type(user.get("id")) is int:
+        return ("user", user["id"])
+    voter = body.get("voter_chat")  # an anonymous poll answer, on behalf of a chat
+    if isinstance(voter, dict) and type(voter.get("id")) is int:
+        return ("chat", voter["id"])
     return None
 
 

@@ -9,12 +9,14 @@ it. The numbers are the same snapshot ``GET {path}`` shows.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from tgserve._gate import Response
 from tgserve._tally import Snapshot
 
 if TYPE_CHECKING:
+    from tgserve._bots.base import BotAdapter
+    from tgserve._stores.base import Store
     from tgserve.broadcast._jobs import Progress
 
 # runtime count -> outcome label
@@ -42,7 +44,20 @@ def families(snapshot: Snapshot) -> Iterator[Any]:
     return _Collector(snapshot).collect()
 
 
-async def broadcasts(runtime: Any) -> Mapping[str, Progress] | None:
+class Scraped(Protocol):
+    """What :func:`broadcasts` reads of a :class:`~tgserve._runtime.Runtime`."""
+
+    @property
+    def state(self) -> str: ...
+
+    @property
+    def store(self) -> Store: ...
+
+    @property
+    def adapter(self) -> BotAdapter: ...
+
+
+async def broadcasts(runtime: Scraped) -> Mapping[str, Progress] | None:
     """The progress of the runtime's bot's recent broadcast jobs, read from its store for
     a scrape; None before the runtime runs or on a store that keeps no broadcasts."""
     if runtime.state != "running":

@@ -19,6 +19,7 @@ from typing import Any
 
 from tgserve import _metrics as metrics
 from tgserve import _queries as queries
+from tgserve._bots import Target
 from tgserve._config import Config, ConfigError
 from tgserve._gate import Query, Request, Response, error, json_response
 from tgserve._redact import TOKEN_RE
@@ -34,12 +35,12 @@ class BotSpec:
     """One bot of a deployment: its target (plain handler, PTB Application, aiogram
     Dispatcher), its aiogram ``Bot`` when needed, and its own options."""
 
-    target: Any
+    target: Target
     bot: Any = None
     options: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
 
-def spec(target: Any, /, *, bot: Any = None, **options: Any) -> BotSpec:
+def spec(target: Target, /, *, bot: Any = None, **options: Any) -> BotSpec:
     """``tgserve.spec(handle, token=..., secret_token=...)``: one entry of a bot mapping."""
     return BotSpec(target, bot, options)
 
@@ -48,7 +49,7 @@ class Bots:
     """The bots of one deployment, by route id; host-independent (the ASGI host serves it)."""
 
     def __init__(
-        self, bots: Mapping[str, BotSpec | Any], shared: Mapping[str, Any], *, host: str
+        self, bots: Mapping[str, BotSpec | Target], shared: Mapping[str, Any], *, host: str
     ) -> None:
         self.shared = dict(shared)
         self.host = host
@@ -60,7 +61,7 @@ class Bots:
 
     # the set of bots ---------------------------------------------------------
 
-    def _build(self, bot_id: str, item: BotSpec | Any) -> Webhook:
+    def _build(self, bot_id: str, item: BotSpec | Target) -> Webhook:
         entry = item if isinstance(item, BotSpec) else BotSpec(item)
         if not isinstance(bot_id, str):
             raise ConfigError("a bot id must be a string of 1-64 of A-Za-z0-9_- (its route)")
@@ -89,7 +90,7 @@ class Bots:
         self._tokens[runtime.adapter.bot_id] = bot_id
         return webhook
 
-    async def add(self, bot_id: str, target: Any, /, *, bot: Any = None, **options: Any) -> None:
+    async def add(self, bot_id: str, target: Target, /, *, bot: Any = None, **options: Any) -> None:
         """Serve one more bot from now on (its runtime starts here); refused (``ConfigError``,
         one line) on a taken route or token."""
         webhook = self._build(bot_id, BotSpec(target, bot, options))

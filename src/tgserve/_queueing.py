@@ -21,7 +21,7 @@ from tgserve._batching import Batcher
 from tgserve._deliveries import UpdateDelivery, delivering
 from tgserve._dispatch import chat_key
 from tgserve._store_health import brief
-from tgserve._stores.queue import Job, QueueStats, QueueStore
+from tgserve._stores.queue_store import Job, QueueStats, QueueStore
 from tgserve.limits._budget import HandBack
 
 log = logging.getLogger("tgserve.queue")

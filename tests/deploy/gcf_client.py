@@ -35,7 +35,8 @@ async def open_gcf(target: Any, options: dict[str, Any]) -> AsyncIterator[HostCl
     finally:
         slot.function = None
     httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    # shutdown() waits for serve_forever's next poll: 0.5 s by default, every test
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.01,), daemon=True)
     thread.start()
     try:
         url = f"http://127.0.0.1:{httpd.server_port}"

@@ -10,7 +10,8 @@ from tests.conftest import TOKEN
 from tgserve._botapi import BotAPI
 from tgserve._bots import adapt
 from tgserve._config import Config, ConfigError
-from tgserve._webhook_setup.update_types import ALL_UPDATE_TYPES, allowed_updates_for
+from tgserve._update_types import ALL_UPDATE_TYPES
+from tgserve._webhook_setup.update_types import allowed_updates_for
 
 
 async def noop(update: dict[str, Any], bot: BotAPI) -> None:

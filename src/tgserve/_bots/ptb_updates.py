@@ -12,7 +12,7 @@ from typing import Any
 
 from telegram import Update, ext
 
-from tgserve._webhook_setup.update_types import MESSAGE_TYPES
+from tgserve._update_types import MESSAGE_TYPES
 
 ALL = "*"
 SIMPLE: dict[type[Any], tuple[str, ...]] = {

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Protocol, cast
 
+from tgserve._bots import Target
 from tgserve._config import Config, ConfigError
 from tgserve._hosts.wsgi import WSGIApp
 from tgserve._hosts.wsgi_io import READ_CHUNK
@@ -52,7 +53,7 @@ def _body(request: Any, config: Config) -> bytes | None:
     return b"".join(chunks)
 
 
-def gcf(target: Any, /, *, bot: Any = None, **options: Any) -> CloudFunction:
+def gcf(target: Target, /, *, bot: Any = None, **options: Any) -> CloudFunction:
     """A Cloud Functions (HTTP trigger) function serving ``target``.
 
     ``ack`` is ``inline`` (default) or ``queue`` (workers elsewhere handle the updates).

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from tgserve._bots import Target
 from tgserve._hosts.aws_lambda import LambdaHandler, frozen_host
 from tgserve._hosts.lambda_events import (
     EventError,
@@ -74,7 +75,7 @@ class YandexHandler(LambdaHandler):
 
 
 def yandex(
-    target: Any,
+    target: Target,
     /,
     *,
     bot: Any = None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tgserve._schemes import load
 from tgserve._stores.base import Claim, Store
-from tgserve._stores.queue import Job, Queue, QueueStats, QueueStore
+from tgserve._stores.queue_store import Job, Queue, QueueStats, QueueStore
 
 # scheme -> "module:factory"; each factory is called as factory(url, namespace=..., ttl=...)
 BACKENDS: dict[str, str] = {

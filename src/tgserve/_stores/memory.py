@@ -8,7 +8,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 
 from tgserve._stores.base import Claim
-from tgserve._stores.queue import Job, QueueStats
+from tgserve._stores.queue_store import Job, QueueStats
 
 _DONE = float("inf")
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from tgserve._batching import Batcher
 from tgserve._stores.base import Claim
-from tgserve._stores.queue import Job, QueueStats
+from tgserve._stores.queue_store import Job, QueueStats
 
 if TYPE_CHECKING:
     import asyncpg

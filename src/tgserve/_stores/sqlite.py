@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from tgserve._batching import Batcher
 from tgserve._stores.base import Claim
-from tgserve._stores.queue import Job, QueueStats
+from tgserve._stores.queue_store import Job, QueueStats
 
 T = TypeVar("T")
 _Arrival = tuple[int, str, bytes]

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from tgserve._config_error import ConfigError
-from tgserve._webhook_setup.update_types import ALL_UPDATE_TYPES, NEWER_TYPES
+from tgserve._update_types import ALL_UPDATE_TYPES, NEWER_TYPES
 
 SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 LOOPBACK_NAMES = ("localhost",)

@@ -19,9 +19,9 @@ from typing import Any
 from tgserve._botapi import BotAPI, NetworkError, TelegramError
 from tgserve._config import Config
 from tgserve._locks import Lock
+from tgserve._update_types import ALL_UPDATE_TYPES, NOT_BY_DEFAULT
 from tgserve._webhook_setup.health import WebhookHealth
 from tgserve._webhook_setup.ledger import Ledger, Record, open_leader_lock, open_ledger
-from tgserve._webhook_setup.update_types import ALL_UPDATE_TYPES, NOT_BY_DEFAULT
 
 log = logging.getLogger("tgserve.webhook")
 

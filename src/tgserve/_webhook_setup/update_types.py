@@ -1,45 +1,11 @@
-"""The Bot API's update types, and Telegram's own default subscription."""
+"""Which update types a bot subscribes to (``allowed_updates``); the types are in
+:mod:`tgserve._update_types`."""
 
 from __future__ import annotations
 
 from typing import Any, Protocol
 
-MESSAGE_TYPES: tuple[str, ...] = (
-    "message",
-    "edited_message",
-    "channel_post",
-    "edited_channel_post",
-    "business_message",
-    "edited_business_message",
-    "guest_message",
-)
-
-ALL_UPDATE_TYPES: tuple[str, ...] = (
-    *MESSAGE_TYPES,
-    "business_connection",
-    "deleted_business_messages",
-    "message_reaction",
-    "message_reaction_count",
-    "inline_query",
-    "chosen_inline_result",
-    "callback_query",
-    "shipping_query",
-    "pre_checkout_query",
-    "purchased_paid_media",
-    "poll",
-    "poll_answer",
-    "my_chat_member",
-    "chat_member",
-    "chat_join_request",
-    "chat_boost",
-    "removed_chat_boost",
-    "managed_bot",
-)
-# Newer names some frameworks know already; accepted in allowed_updates, not sent by default.
-NEWER_TYPES: tuple[str, ...] = ("subscription", "stopped_message_generation")
-
-# What Telegram sends when allowed_updates was never given: all but these three.
-NOT_BY_DEFAULT = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
+from tgserve._update_types import ALL_UPDATE_TYPES
 
 
 class HasAllowedUpdates(Protocol):

@@ -16,6 +16,7 @@ from typing import Any
 
 from tgserve._botapi import BotAPI
 from tgserve._stores import open_store
+from tgserve._stores.kinds import Kind, backend_of
 from tgserve.broadcast._chats import ChatsError, read_chats
 from tgserve.broadcast._jobs import OUTCOMES, JobError, JobStore, Progress
 from tgserve.broadcast._sender import Paused, run_job
@@ -32,25 +33,24 @@ __all__ = [
 ]
 
 
+# store kind -> "module:class"; each class is built as cls(store, namespace)
+JOB_STORES: dict[Kind, str] = {
+    "redis": "tgserve.broadcast._redis:RedisJobs",
+    "sqlite": "tgserve.broadcast._sqlite:SQLiteJobs",
+    "postgresql": "tgserve.broadcast._postgres:PostgresJobs",
+}
+
+
 def open_jobs(store: Any, namespace: str) -> JobStore:
     """The job store on an open tgserve store; one that dies with its process is refused."""
-    kind = type(store).__name__
-    if kind == "RedisStore":
-        from tgserve.broadcast._redis import RedisJobs
-
-        return RedisJobs(store, namespace)
-    if kind == "SQLiteStore":
-        from tgserve.broadcast._sqlite import SQLiteJobs
-
-        return SQLiteJobs(store, namespace)
-    if kind == "PostgresStore":
-        from tgserve.broadcast._postgres import PostgresJobs
-
-        return PostgresJobs(store, namespace)
-    raise JobError(
-        "a broadcast must outlive its process and be shared by every sender: use "
-        "--store (or TGSERVE_STORE) sqlite:///path, redis://... or postgresql://..."
-    )
+    cls = backend_of(store, JOB_STORES)
+    if cls is None:
+        raise JobError(
+            "a broadcast must outlive its process and be shared by every sender: use "
+            "--store (or TGSERVE_STORE) sqlite:///path, redis://... or postgresql://..."
+        )
+    jobs: JobStore = cls(store, namespace)
+    return jobs
 
 
 class Broadcaster:

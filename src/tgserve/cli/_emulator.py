@@ -6,7 +6,7 @@ import argparse
 import asyncio
 from typing import Any
 
-from tgserve.cli._signals import stop_signals
+from tgserve._signals import stop_signals
 
 
 def register(sub: Any) -> None:

@@ -6,8 +6,6 @@ import argparse
 import sys
 from typing import Any
 
-from tgserve.cli._target import TargetError, load_target
-
 
 def register(sub: Any) -> None:
     p: argparse.ArgumentParser = sub.add_parser("poll", help="serve a bot by getUpdates polling")
@@ -26,22 +24,15 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tgserve._config import Config, ConfigError
+    from tgserve._config import ConfigError
     from tgserve._hosts.polling import PollingError, poll
-    from tgserve._logs import configure_logging
-    from tgserve.cli._preflight import reach_store
+    from tgserve.cli._startup import start_up
 
-    configure_logging(args.log_level)  # TGSERVE_LOG_FORMAT=json for one JSON object a line
-    try:
-        target, bot = load_target(args.bot)
-        reach_store(Config.load())  # the settings poll() reads, checked before it starts
-    except (TargetError, ConfigError, ValueError) as exc:
-        print(f"tgserve: {exc}", file=sys.stderr)
-        return 2
+    started = start_up(args)  # the settings poll() reads, checked before it starts
     try:
         poll(
-            target,
-            bot=bot,
+            started.target,
+            bot=started.bot,
             delete_webhook=args.delete_webhook,
             lock=args.lock,
             poll_timeout=args.timeout,

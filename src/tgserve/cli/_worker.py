@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tgserve._config import Config, ConfigError
 from tgserve._signals import stop_signals
-from tgserve.cli._target import TargetError, load_target
+
+if TYPE_CHECKING:
+    from tgserve._bots import Target
 
 
 def register(sub: Any) -> None:
@@ -27,29 +28,20 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tgserve._logs import configure_logging
-    from tgserve.cli._preflight import reach_store
+    from tgserve.cli._startup import start_up
 
-    configure_logging(args.log_level)  # TGSERVE_LOG_FORMAT=json for one JSON object a line
-    try:
-        target, bot = load_target(args.bot)
-        config = Config.load(
-            {
-                "ack": "queue",
-                "store": args.store,
-                "max_concurrency": args.concurrency,
-                "lease": args.lease,
-                "grace_period": args.grace,
-            }
-        )
-        if config.store.startswith("memory"):
-            raise ConfigError("a worker needs a shared store: sqlite://, redis:// or postgresql://")
-        reach_store(config)
-    except (TargetError, ConfigError, TypeError, ValueError) as exc:
-        print(f"tgserve: {exc}", file=sys.stderr)
-        return 2
+    settings = {
+        "ack": "queue",
+        "store": args.store,
+        "max_concurrency": args.concurrency,
+        "lease": args.lease,
+        "grace_period": args.grace,
+    }
+    started = start_up(args, settings)
+    if started.config.store.startswith("memory"):
+        raise ConfigError("a worker needs a shared store: sqlite://, redis:// or postgresql://")
     with asyncio.Runner(loop_factory=_loop_factory()) as runner:
-        return runner.run(work(target, bot, config))
+        return runner.run(work(started.target, started.bot, started.config))
 
 
 def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
@@ -62,7 +54,7 @@ def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
     return factory
 
 
-async def work(target: Any, bot: Any, config: Config) -> int:
+async def work(target: Target, bot: Any, config: Config) -> int:
     """Run one worker until SIGTERM or SIGINT, then drain it within the grace period."""
     from tgserve._runtime import Runtime
 

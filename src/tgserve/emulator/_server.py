@@ -8,7 +8,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -70,20 +70,19 @@ async def download(request: Request) -> Response:
     return Response(stored.data, media_type=stored.mime_type)
 
 
-def _asset(name: str) -> bytes:
-    return (resources.files("tgserve.emulator") / "static" / name).read_bytes()
+STATIC = resources.files("tgserve.emulator") / "static"  # a directory: StaticFiles needs one too
+PAGE_HEADERS = {
+    "content-security-policy": "default-src 'self'; img-src 'self' data:; "
+    "style-src 'self'; script-src 'self'; connect-src 'self'"
+}
 
 
 async def favicon(request: Request) -> Response:
-    return Response(_asset("favicon.ico"), media_type="image/x-icon")
+    return FileResponse(str(STATIC / "favicon.ico"), media_type="image/x-icon")
 
 
 async def page(request: Request) -> Response:
-    headers = {
-        "content-security-policy": "default-src 'self'; img-src 'self' data:; "
-        "style-src 'self'; script-src 'self'; connect-src 'self'"
-    }
-    return Response(_asset("chat.html"), media_type="text/html", headers=headers)
+    return FileResponse(str(STATIC / "chat.html"), media_type="text/html", headers=PAGE_HEADERS)
 
 
 class AccessLog:

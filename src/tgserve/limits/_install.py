@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from tgserve._botapi import BotAPI
 from tgserve.limits._governor import Governor
 from tgserve.limits._ledger import open_ledger
 from tgserve.limits._rules import Limits
@@ -29,8 +30,8 @@ def install(adapter: Any, store: Any, limits: Limits | None) -> Governor | None:
         install_aiogram(adapter.bot, governor)
         return governor
     bot = getattr(adapter, "bot", None)
-    if bot is not None and hasattr(bot, "governor"):
+    if isinstance(bot, BotAPI):  # a plain bot's client, or a ready BotAdapter's
         if bot.governor is None:
             bot.governor = governor
-        return bot.governor  # type: ignore[no-any-return]
+        return bot.governor
     return None

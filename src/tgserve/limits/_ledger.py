@@ -12,6 +12,7 @@ import time
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from tgserve._stores.kinds import Kind, backend_of
 from tgserve.limits._gcra import plan
 from tgserve.limits._rules import Charge
 
@@ -61,19 +62,18 @@ class MemoryLedger:
         return max(0.0, self._cool_until - time.monotonic())
 
 
+# store kind -> "module:class"; each class is built as cls(store, namespace)
+LEDGERS: dict[Kind, str] = {
+    "redis": "tgserve.limits._redis:RedisLedger",
+    "postgresql": "tgserve.limits._postgres:PostgresLedger",
+    "sqlite": "tgserve.limits._sqlite:SQLiteLedger",
+}
+
+
 def open_ledger(store: Any, namespace: str) -> Ledger:
-    """The ledger on ``store`` (opened already): its backend's, by the store's type."""
-    kind = type(store).__name__
-    if kind == "RedisStore":
-        from tgserve.limits._redis import RedisLedger
-
-        return RedisLedger(store, namespace)
-    if kind == "PostgresStore":
-        from tgserve.limits._postgres import PostgresLedger
-
-        return PostgresLedger(store, namespace)
-    if kind == "SQLiteStore":
-        from tgserve.limits._sqlite import SQLiteLedger
-
-        return SQLiteLedger(store, namespace)
-    return MemoryLedger()
+    """The ledger on ``store`` (opened already): its kind's, else one in this process."""
+    cls = backend_of(store, LEDGERS)
+    if cls is None:
+        return MemoryLedger()
+    ledger: Ledger = cls(store, namespace)
+    return ledger

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
+from tgserve._stores.kinds import Kind, backend_of
 from tgserve.state._base import StateBackend
 
-# store class name -> "module:class"; each class is built as cls(store, ttl=...)
-BACKENDS: dict[str, str] = {
-    "SQLiteStore": "tgserve.state._sqlite:SQLiteState",
-    "RedisStore": "tgserve.state._redis:RedisState",
-    "PostgresStore": "tgserve.state._postgres:PostgresState",
+# store kind -> "module:class"; each class is built as cls(store, ttl=...)
+BACKENDS: dict[Kind, str] = {
+    "sqlite": "tgserve.state._sqlite:SQLiteState",
+    "redis": "tgserve.state._redis:RedisState",
+    "postgresql": "tgserve.state._postgres:PostgresState",
 }
 
 
@@ -21,12 +21,10 @@ def backend_for(store: Any, ttl: float | None) -> StateBackend:
     if callable(own):
         backend: StateBackend = own(ttl)
         return backend
-    target = BACKENDS.get(type(store).__name__)
-    if target is None:
+    cls = backend_of(store, BACKENDS)
+    if cls is None:
         from tgserve.state._memory import MemoryState
 
         return MemoryState(ttl)
-    module, _, name = target.partition(":")
-    cls: Any = getattr(importlib.import_module(module), name)
     built: StateBackend = cls(store, ttl=ttl)
     return built
