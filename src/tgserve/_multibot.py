@@ -22,11 +22,11 @@ from tgserve import _queries as queries
 from tgserve._bots import Target
 from tgserve._config import Config, ConfigError
 from tgserve._gate import (
+    NOT_FOUND,
     QUERY_PATHS,
     Query,
     Request,
     Response,
-    error,
     json_response,
     query_verdict,
 )
@@ -35,7 +35,7 @@ from tgserve._runtime import Runtime
 from tgserve._webhook import Webhook
 
 BOT_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
-UNKNOWN_BOT = error(404, "not found")
+UNKNOWN_BOT = NOT_FOUND  # the gate's 404, as for one bot
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
