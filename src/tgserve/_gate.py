@@ -90,6 +90,29 @@ class ReadBody:
 Verdict = Update | Response | Query
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class Unreadable:
+    """What a host hands the gate when it could not read a request or its body (an event
+    of no known shape, base64 that does not decode, a body that came too slowly): why, in
+    one line. The gate answers it 400 (``close``: and asks to close the connection)."""
+
+    reason: str
+    close: bool = False
+
+
+def unreadable(what: Unreadable) -> Response:
+    """The gate's answer to a request or body a host could not read: 400, saying why."""
+    return error(400, what.reason, (("connection", "close"),) if what.close else ())
+
+
+def query_verdict(query: Query, method: str) -> Query | Response:
+    """A reserved route's verdict (``/healthz``, ``/readyz``, ``/metrics``): the query for
+    ``GET`` and ``HEAD``, else 405; the one rule of every host, one bot or many."""
+    if method.upper() not in ("GET", "HEAD"):
+        return error(405, "method not allowed", (("allow", "GET, HEAD"),))
+    return query
+
+
 class Gate:
     """Routing, secret, IP allow-list, size, content type and JSON checks."""
 
@@ -106,9 +129,7 @@ class Gate:
         method = request.method.upper()
         query = QUERY_PATHS.get(path)
         if query is not None:
-            if method not in ("GET", "HEAD"):
-                return error(405, "method not allowed", (("allow", "GET, HEAD"),))
-            return query
+            return query_verdict(query, method)
         if path != self.config.path:
             return NOT_FOUND
         if method in ("GET", "HEAD"):
@@ -136,19 +157,14 @@ class Gate:
             return error(415, "content type must be application/json")
         return self._read_body
 
-    def check_body(self, body: bytes | Response | None) -> Update | Response:
-        """Judge the body a host read: ``None`` means it passed the limit, a
-        :class:`Response` is the host's own reason it could not be read."""
-        if body is None or isinstance(body, Response):
-            return self._too_big if body is None else body
+    def check_body(self, body: bytes | Unreadable | None) -> Update | Response:
+        """Judge the body a host read: ``None`` means it passed the limit, an
+        :class:`Unreadable` says why the host could not read it."""
+        if body is None or isinstance(body, Unreadable):
+            return self._too_big if body is None else unreadable(body)
         if len(body) > self.config.max_body_bytes:
             return self._too_big
         return parse_update(body)
-
-    def check(self, request: Request) -> Verdict:
-        """Decide what a whole request (its body read already) is: both steps."""
-        verdict = self.check_head(request)
-        return self.check_body(request.body) if isinstance(verdict, ReadBody) else verdict
 
     def _ip_allowed(self, request: Request) -> bool:
         client = client_address(request, self.config.trusted_proxies)

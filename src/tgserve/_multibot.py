@@ -21,13 +21,21 @@ from tgserve import _metrics as metrics
 from tgserve import _queries as queries
 from tgserve._bots import Target
 from tgserve._config import Config, ConfigError
-from tgserve._gate import Query, Request, Response, error, json_response
+from tgserve._gate import (
+    NOT_FOUND,
+    QUERY_PATHS,
+    Query,
+    Request,
+    Response,
+    json_response,
+    query_verdict,
+)
 from tgserve._redact import TOKEN_RE
 from tgserve._runtime import Runtime
 from tgserve._webhook import Webhook
 
 BOT_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
-UNKNOWN_BOT = error(404, "not found")
+UNKNOWN_BOT = NOT_FOUND  # the gate's 404, as for one bot
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -134,16 +142,21 @@ class Bots:
             return queries.HEALTHY
         if query is Query.METRICS:
             return self._metrics()
-        states: dict[str, str] = {}
-        for bot_id, webhook in list(self.webhooks.items()):
-            if webhook.runtime.state == "new":
-                await webhook.runtime.try_start()
-            states[bot_id] = webhook.runtime.state
-        ready = all(state == "running" for state in states.values())
-        failing = sorted(b for b, s in states.items() if s != "running")
-        return json_response(
-            200 if ready else 503, {"ok": ready, "bots": len(states), "not_ready": failing}
+        checks = list(self.webhooks.items())
+        found = await asyncio.gather(*(queries.readiness(w.runtime) for _, w in checks))
+        failing = sorted(
+            bot_id for (bot_id, _), (ready, _) in zip(checks, found, strict=True) if not ready
         )
+        unreachable = sorted(
+            bot_id for (bot_id, _), (_, store) in zip(checks, found, strict=True) if not store
+        )
+        payload = {
+            "ok": not failing,
+            "bots": len(checks),
+            "not_ready": failing,  # each bot by the one-bot rule: started, its store reachable
+            "store_unreachable": unreachable,
+        }
+        return json_response(503 if failing else 200, payload)
 
     def _metrics(self) -> Response:
         if not self.webhooks:
@@ -183,13 +196,10 @@ class _Labelled:
 
 
 def bot_request(bots: Bots, request: Request) -> Webhook | Query | Response:
-    """Which bot a request is for, or a deployment-wide query, or 404."""
+    """Which bot a request is for, or a deployment-wide query (the gate's reserved-route
+    rule), or 404."""
     path = request.path.rstrip("/") or "/"
-    from tgserve._gate import QUERY_PATHS
-
     query = QUERY_PATHS.get(path)
     if query is not None:
-        if request.method.upper() not in ("GET", "HEAD"):
-            return error(405, "method not allowed", (("allow", "GET, HEAD"),))
-        return query
+        return query_verdict(query, request.method)
     return bots.webhook_for(path) or UNKNOWN_BOT

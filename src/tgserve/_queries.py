@@ -25,14 +25,21 @@ async def _healthz(runtime: Runtime) -> Response:
     return HEALTHY
 
 
-async def _readyz(runtime: Runtime) -> Response:
+async def readiness(runtime: Runtime) -> tuple[bool, bool]:
+    """Whether the runtime is ready (started, if need be, and its store reachable), and
+    whether its store is reachable: the readiness rule of one bot and of each of many."""
     if runtime.state == "new":
         await runtime.try_start()
     ready = await runtime.ready()
     health = runtime.updates.store_health
     store = await health.probe() if ready else health.reachable
-    payload = {"ok": ready and store, "state": runtime.state, "store_reachable": store}
-    return json_response(200 if ready and store else 503, payload)
+    return ready and store, store
+
+
+async def _readyz(runtime: Runtime) -> Response:
+    ready, store = await readiness(runtime)
+    payload = {"ok": ready, "state": runtime.state, "store_reachable": store}
+    return json_response(200 if ready else 503, payload)
 
 
 async def _info(runtime: Runtime) -> Response:

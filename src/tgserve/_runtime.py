@@ -1,8 +1,8 @@
 """Runtime: the bot's lifecycle on one event loop; it owns every task it starts.
 
 The runtime starts the bot once, hands updates to its :class:`~tgserve._processing.Updates`
-(claim, per-chat order, ack policy), and stops once with a drain. Hosts reach it through
-the request path (:mod:`tgserve._webhook`), or, polling, through :meth:`Runtime.process`.
+(claim, per-chat order, ack policy), and stops once with a drain. Every host reaches it
+through the request path (:mod:`tgserve._webhook`), polling included.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from tgserve.limits._install import install as install_limits
 from tgserve.state._attach import attach_state
 
 if TYPE_CHECKING:  # queue mode's worker is imported only when used: a lighter cold start
-    from tgserve._deliveries import UpdateDelivery
     from tgserve._queueing import QueueWorker
     from tgserve._webhook_setup.registrar import Registrar
     from tgserve.limits import Governor
@@ -233,12 +232,6 @@ class Runtime:
             if not await self.try_start():
                 return NOT_READY
         return await self.updates.accept(update, deadline=deadline)
-
-    async def process(
-        self, update: dict[str, Any], delivery: UpdateDelivery | None = None
-    ) -> Outcome:
-        """A polled update: dedup and handle it to completion in its chat's order."""
-        return await self.updates.process(update, delivery)
 
     # what it shows -------------------------------------------------------------
 

@@ -1,23 +1,47 @@
-"""The request path of every HTTP host, written once: head, then body or error, then answer.
+"""The request path of every host, written once: head, then body or error, then answer.
 
-A host does only I/O and translation around these steps::
+An HTTP host does only I/O and translation around these steps::
 
     step = webhook.head(request)           # ReadBody, or the verdict already
     if isinstance(step, ReadBody):
         raw = ...                          # the host reads at most step.limit bytes: bytes,
-        step = webhook.body(raw)           # None past the limit, or its own error Response
+        step = webhook.body(raw)           # None past the limit, or Unreadable("why")
     response = webhook.answer_now(step) or await webhook.answer(step)   # on the bot's loop
 
-:meth:`Webhook.handle` runs the same steps for a request whose body is read already.
+A request the host cannot make a :class:`~tgserve._gate.Request` of at all (a Lambda event
+of no known shape) is :meth:`Webhook.unreadable`'s verdict, answered the same way.
+
+Polling goes the same way without HTTP: :meth:`Webhook.polled` judges a getUpdates answer
+by the body step's rule, and :meth:`Webhook.update` handles each update to completion.
 """
 
 from __future__ import annotations
 
+import logging
+from typing import TYPE_CHECKING, Any
+
 from tgserve import _queries as queries
-from tgserve._gate import Gate, Query, ReadBody, Request, Response, Update, Verdict
+from tgserve._gate import (
+    Gate,
+    Query,
+    ReadBody,
+    Request,
+    Response,
+    Unreadable,
+    Update,
+    Verdict,
+    check_update,
+    unreadable,
+)
 from tgserve._runtime import Runtime
 
-__all__ = ["ReadBody", "Webhook"]
+if TYPE_CHECKING:
+    from tgserve._deliveries import UpdateDelivery
+    from tgserve._processing import Outcome
+
+__all__ = ["ReadBody", "Unreadable", "Webhook"]
+
+log = logging.getLogger("tgserve.polling")
 
 
 class Webhook:
@@ -33,9 +57,13 @@ class Webhook:
         """Step 1, no I/O: the verdict the head decides, or :class:`ReadBody`."""
         return self.gate.check_head(request)
 
-    def body(self, raw: bytes | Response | None) -> Verdict:
+    def body(self, raw: bytes | Unreadable | None) -> Verdict:
         """Step 2, no I/O: the verdict on the body read (``None``: it passed the limit)."""
         return self.gate.check_body(raw)
+
+    def unreadable(self, reason: str) -> Verdict:
+        """Instead of step 1, no I/O: the verdict on a request the host could not read."""
+        return unreadable(Unreadable(reason))
 
     def answer_now(self, verdict: Verdict) -> Response | None:
         """The answer when it needs no loop (liveness), else ``None``: then :meth:`answer`."""
@@ -51,7 +79,24 @@ class Webhook:
         self.runtime.counts[f"rejected_{verdict.status}"] += 1
         return verdict
 
-    async def handle(self, request: Request) -> Response:
-        """All three steps for a request whose body is read already."""
-        verdict = self.gate.check(request)
-        return self.answer_now(verdict) or await self.answer(verdict)
+    # polling: the same rule and the same processing, without HTTP -------------------
+
+    def polled(self, result: Any) -> list[dict[str, Any]]:
+        """Step 2 for polling, no I/O: the items of a getUpdates answer that are updates, by
+        the body step's rule; the others are refused as a webhook refuses them (counted as
+        ``rejected_400``, one log line each) and never handled."""
+        updates: list[dict[str, Any]] = []
+        for item in result if isinstance(result, list) else ():
+            verdict = check_update(item)
+            if isinstance(verdict, Update):
+                updates.append(verdict.data)
+            else:
+                self.runtime.counts[f"rejected_{verdict.status}"] += 1
+                log.warning("getUpdates returned something that is not an update; skipped")
+        return updates
+
+    async def update(self, data: dict[str, Any], delivery: UpdateDelivery | None = None) -> Outcome:
+        """Step 3 for polling, on the runtime's loop: dedup and handle one polled update to
+        completion in its chat's order (the poller moves its offset by the outcome);
+        ``delivery`` is what the handler's ``current_delivery()`` answers."""
+        return await self.runtime.updates.process(data, delivery)

@@ -110,6 +110,9 @@ def yandex(target: Any, options: dict[str, Any]) -> Any:
     return open_yandex(target, options)
 
 
+# Polling is not here: it has no request and no status to compare, only getUpdates items
+# and an offset, so its contract (the same update rule, dedup and order through the
+# request path's polling steps) is tests/contract/test_polling_host.py.
 HOSTS: dict[str, HostFactory] = {
     "asgi": asgi_in_process,
     "asgi-uvicorn": asgi_uvicorn,

@@ -11,6 +11,7 @@ import pytest
 
 import tgserve
 from tests.conftest import TOKEN
+from tests.steps import respond
 from tgserve._backlog import Backlog
 from tgserve._config import Config, ConfigError
 from tgserve._gate import Request
@@ -68,10 +69,10 @@ async def test_held_requests_are_let_in_in_order_and_the_bound_holds() -> None:
     rt, bot = gated_runtime(max_concurrency=2, max_backlog=4, backlog_wait=10)
     await rt.start()
     try:
-        first = [await Webhook(rt).handle(post(update(n, chat=n))) for n in range(4)]
+        first = [await respond(Webhook(rt), post(update(n, chat=n))) for n in range(4)]
         assert [r.status for r in first] == [200] * 4
         held = [
-            asyncio.ensure_future(Webhook(rt).handle(post(update(10 + n, chat=10 + n))))
+            asyncio.ensure_future(respond(Webhook(rt), post(update(10 + n, chat=10 + n))))
             for n in range(6)
         ]
         await asyncio.sleep(0.05)
@@ -101,14 +102,14 @@ async def test_a_request_held_past_the_wait_is_a_503_and_loses_nothing() -> None
     rt, bot = gated_runtime(max_concurrency=1, max_backlog=1, backlog_wait=0.1)
     await rt.start()
     try:
-        assert (await Webhook(rt).handle(post(update(1, chat=1)))).status == 200
-        refused = await Webhook(rt).handle(post(update(2, chat=2)))
+        assert (await respond(Webhook(rt), post(update(1, chat=1)))).status == 200
+        refused = await respond(Webhook(rt), post(update(2, chat=2)))
         assert refused.status == 503
         assert json.loads(refused.body)["error"] == "too many pending updates"
         assert dict(refused.headers)["retry-after"] == "1"
         bot.gate.set()
         for _ in range(100):  # the refused update was never claimed: its redelivery is new
-            again = await Webhook(rt).handle(post(update(2, chat=2)))
+            again = await respond(Webhook(rt), post(update(2, chat=2)))
             if again.status == 200:
                 break
             await asyncio.sleep(0.01)
@@ -125,11 +126,11 @@ async def test_a_request_held_past_the_wait_is_a_503_and_loses_nothing() -> None
 async def test_duplicates_and_stop_give_back_their_places() -> None:
     rt, _ = gated_runtime(max_concurrency=1, max_backlog=2, backlog_wait=10)
     await rt.start()
-    assert (await Webhook(rt).handle(post(update(1, chat=1)))).status == 200
-    assert (await Webhook(rt).handle(post(update(1, chat=1)))).status == 200  # duplicate
+    assert (await respond(Webhook(rt), post(update(1, chat=1)))).status == 200
+    assert (await respond(Webhook(rt), post(update(1, chat=1)))).status == 200  # duplicate
     assert rt.updates.backlog.unhandled == 1
-    assert (await Webhook(rt).handle(post(update(2, chat=2)))).status == 200
-    held = asyncio.ensure_future(Webhook(rt).handle(post(update(3, chat=3))))
+    assert (await respond(Webhook(rt), post(update(2, chat=2)))).status == 200
+    held = asyncio.ensure_future(respond(Webhook(rt), post(update(3, chat=3))))
     await asyncio.sleep(0.05)
     assert not held.done()
     stopping = asyncio.ensure_future(rt.stop(0.2))

@@ -11,6 +11,7 @@ import pytest
 
 import tgserve
 from tests.conftest import TOKEN
+from tests.steps import respond
 from tgserve import _runtime as runtime_module
 from tgserve._config import Config
 from tgserve._dispatch import ChatScheduler, chat_key
@@ -89,7 +90,7 @@ async def test_inline_waits_for_the_handler_and_sends_a_webhook_reply() -> None:
         return {"method": "sendMessage", "chat_id": 1, "text": "hi"}
 
     rt = runtime(handler, ack="inline")
-    response = await Webhook(rt).handle(post(update(1)))
+    response = await respond(Webhook(rt), post(update(1)))
     assert response.status == 200
     assert json.loads(response.body)["method"] == "sendMessage"
     await rt.stop()
@@ -103,7 +104,7 @@ async def test_inline_timeout_answers_200_and_finishes_later() -> None:
         finished.set()
 
     rt = runtime(handler, ack="inline", inline_timeout=0.02)
-    response = await Webhook(rt).handle(post(update(1)))
+    response = await respond(Webhook(rt), post(update(1)))
     assert response.status == 200 and not finished.is_set()
     await rt.stop()
     assert finished.is_set()
@@ -118,9 +119,9 @@ async def test_failures_are_isolated_and_acked_by_default() -> None:
             raise ValueError("boom")
 
     rt = runtime(handler, ack="inline")
-    assert (await Webhook(rt).handle(post(update(1)))).status == 200
-    assert (await Webhook(rt).handle(post(update(1)))).status == 200  # a re-send is a duplicate
-    assert (await Webhook(rt).handle(post(update(2)))).status == 200
+    assert (await respond(Webhook(rt), post(update(1)))).status == 200
+    assert (await respond(Webhook(rt), post(update(1)))).status == 200  # a re-send is a duplicate
+    assert (await respond(Webhook(rt), post(update(2)))).status == 200
     assert seen == [1, 2] and rt.counts["failed"] == 1
     await rt.stop()
 
@@ -134,11 +135,11 @@ async def test_on_error_retry_answers_500_and_handles_the_resend(logwatch: Any) 
             raise ValueError("transient")
 
     rt = runtime(handler, ack="inline", on_error="retry")
-    first = await Webhook(rt).handle(post(update(7)))
+    first = await respond(Webhook(rt), post(update(7)))
     assert first.status == 500 and json.loads(first.body)["ok"] is False
-    assert (await Webhook(rt).handle(post(update(7)))).status == 200
+    assert (await respond(Webhook(rt), post(update(7)))).status == 200
     assert calls == [7, 7]
-    assert (await Webhook(rt).handle(post(update(7)))).status == 200
+    assert (await respond(Webhook(rt), post(update(7)))).status == 200
     assert calls == [7, 7]
     assert "handler failed for update 7" in logwatch.text()
     await rt.stop()

@@ -9,8 +9,9 @@ import pytest
 
 import tgserve
 from tests.conftest import SECRET, TOKEN
+from tests.steps import respond
 from tgserve._config import Config
-from tgserve._gate import Query, ReadBody, Request, Response, Update
+from tgserve._gate import Query, ReadBody, Request, Response, Unreadable, Update
 from tgserve._runtime import Runtime
 from tgserve._webhook import Webhook
 
@@ -53,8 +54,12 @@ def test_body_judges_what_the_host_read() -> None:
     assert isinstance(too_big, Response) and too_big.status == 413
     given = hook.body(b"x" * 101)  # a framework read it all already
     assert isinstance(given, Response) and given.status == 413
-    own = Response(400, b'{"ok":false,"error":"body read timed out"}')
-    assert hook.body(own) is own
+    slow = hook.body(Unreadable("body read timed out", close=True))  # the host's reason
+    assert slow == Response(
+        400,
+        b'{"ok":false,"error":"body read timed out"}',
+        (("content-type", "application/json"), ("connection", "close")),
+    )
     bad = hook.body(b"[1]")
     assert isinstance(bad, Response) and bad.status == 400
 
@@ -64,11 +69,34 @@ async def test_answer_processes_queries_and_counts_refusals() -> None:
     assert hook.answer_now(Query.HEALTHZ) is not None
     assert hook.answer_now(Query.INFO) is None and hook.answer_now(Update({})) is None
     try:
-        assert (await hook.handle(Request("POST", "/webhook", GOOD, BODY))).status == 200
-        assert (await hook.handle(Request("POST", "/webhook", {}, BODY))).status == 401
-        info = json.loads((await hook.handle(Request("GET", "/webhook"))).body)
+        assert (await respond(hook, Request("POST", "/webhook", GOOD, BODY))).status == 200
+        assert (await respond(hook, Request("POST", "/webhook", {}, BODY))).status == 401
+        info = json.loads((await respond(hook, Request("GET", "/webhook"))).body)
         ready = await hook.answer(Query.READYZ)
     finally:
         await hook.runtime.stop()
     assert info["counts"] == {"received": 1, "handled": 1, "rejected_401": 1}
     assert ready.status == 200
+
+
+def test_a_request_the_host_could_not_read_is_the_gates_400() -> None:
+    hook = webhook()
+    verdict = hook.unreadable("not an HTTP event")
+    assert verdict == Response(400, b'{"ok":false,"error":"not an HTTP event"}')
+
+
+async def test_polling_steps_judge_by_the_body_rule_then_handle_to_completion() -> None:
+    hook = webhook()
+    good = json.loads(BODY)
+    items = [good, [1], {"update_id": -1}, {"update_id": "4"}, "text"]
+    assert hook.polled(items) == [good]
+    assert hook.polled({"not": "a list"}) == []
+    assert hook.runtime.counts["rejected_400"] == 4
+    await hook.runtime.start()
+    try:
+        outcome = await hook.update(good)
+        again = await hook.update(good)  # a re-fetched update is a duplicate
+    finally:
+        await hook.runtime.stop()
+    assert outcome.ok and outcome.update_id == 3 and not outcome.busy
+    assert again.ok and hook.runtime.counts["handled"] == 1

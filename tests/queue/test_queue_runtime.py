@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import TOKEN
+from tests.steps import respond
 from tgserve import UpdateDelivery, current_delivery
 from tgserve._config import Config
 from tgserve._gate import Request
@@ -60,11 +61,11 @@ async def test_acks_once_stored_then_handles_each_once_in_chat_order(store: str)
     await rt.start()
     try:
         updates = [update(i, chat=i % 5) for i in range(1, 41)]
-        answers = [await Webhook(rt).handle(post(u)) for u in updates + updates[::4]]
+        answers = [await respond(Webhook(rt), post(u)) for u in updates + updates[::4]]
         assert {a.status for a in answers} == {200}, "acked while every handler still waits"
         assert handled == []
         info = json.loads(
-            (await Webhook(rt).handle(Request("GET", "/webhook", {}, b"", "::1"))).body
+            (await respond(Webhook(rt), Request("GET", "/webhook", {}, b"", "::1"))).body
         )
         assert info["ack"] == "queue"
         assert info["queue"]["backlog"] == 40
@@ -97,11 +98,11 @@ async def test_stop_finishes_in_flight_refuses_new_and_keeps_the_rest(tmp_path: 
     rt = runtime(slow, url, max_concurrency=1)
     await rt.start()
     for i in range(1, 6):
-        assert (await Webhook(rt).handle(post(update(i, chat=1)))).status == 200
+        assert (await respond(Webhook(rt), post(update(i, chat=1)))).status == 200
     await started.wait()
     stopping = asyncio.ensure_future(rt.stop(grace=2))
     await asyncio.sleep(0.05)
-    refused = await Webhook(rt).handle(post(update(99, chat=2)))
+    refused = await respond(Webhook(rt), post(update(99, chat=2)))
     await stopping
     assert refused.status == 503
     assert handled == [1], "the in-flight update finished; nothing new was taken"
@@ -135,7 +136,7 @@ async def test_failed_handler_is_retried_with_on_error_retry(tmp_path: Path) -> 
     rt = runtime(flaky, f"sqlite:///{tmp_path}/q.db", on_error="retry")
     await rt.start()
     try:
-        assert (await Webhook(rt).handle(post(update(1, chat=1)))).status == 200
+        assert (await respond(Webhook(rt), post(update(1, chat=1)))).status == 200
         async with asyncio.timeout(10):
             while len(attempts) < 2:
                 await asyncio.sleep(0.02)

@@ -10,11 +10,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mutabl
 from typing import Any
 
 from tgserve._deadlines import Deadlines
-from tgserve._gate import OK, Request, Response, error, header_map
+from tgserve._gate import OK, Request, Response, Unreadable, header_map
 from tgserve._webhook import ReadBody, Webhook
 
-# 400, not 408: docs/design.md's status table is the contract; the request is incomplete.
-SLOW_BODY = error(400, "body read timed out", (("connection", "close"),))
+# the gate answers it 400, not 408 (docs/design.md's status table): the request is incomplete
+SLOW_BODY = Unreadable("body read timed out", close=True)
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -118,7 +118,7 @@ async def serve_webhook(
 
 async def read_body(
     receive: Receive, limit: int, deadlines: Deadlines, seconds: float
-) -> bytes | Response | None:
+) -> bytes | Unreadable | None:
     """The whole body, ``None`` as soon as it passes ``limit`` bytes, or :data:`SLOW_BODY`
     when it has not all arrived within ``seconds`` (one timer for every read:
     :class:`~tgserve._deadlines.Deadlines`)."""

@@ -24,7 +24,7 @@ from tgserve import _logs as logs
 from tgserve._bots import Target
 from tgserve._coldstart import cold_phase
 from tgserve._config import Config, ConfigError
-from tgserve._gate import Request, Response, error
+from tgserve._gate import Request, Response, Unreadable, Verdict
 from tgserve._hosts.lambda_events import EventError, EventSource, HttpV2, infer
 from tgserve._runtime import Runtime
 from tgserve._webhook import ReadBody, Webhook
@@ -75,24 +75,37 @@ class LambdaHandler:
         return result
 
     def _invoke(self, event: Any, context: Any) -> tuple[EventSource, str, str, Response]:
+        refuse_running_loop()  # whatever the request, so the mistake shows on the first call
         try:
             source = self.read_event(event)
         except EventError as exc:
             log.warning("not an HTTP event: %s", exc)
-            return self.unknown_source(), "-", "-", error(400, "not an HTTP event")
+            return (
+                self.unknown_source(),
+                "-",
+                "-",
+                self._answer(self.webhook.unreadable("not an HTTP event"), context),
+            )
         try:
             incoming = source.incoming(self.base_path)
         except EventError as exc:
             log.warning("bad %s event: %s", source.name, exc)
-            return source, "-", "-", error(400, f"bad event: {exc}")
+            verdict = self.webhook.unreadable(f"bad event: {exc}")
+            return source, "-", "-", self._answer(verdict, context)
         request = Request(incoming.method, incoming.path, incoming.headers, b"", incoming.client)
         step = self.webhook.head(request)
         if isinstance(step, ReadBody):
             step = self.webhook.body(_body(incoming.body, incoming.base64, step.limit))
-        # every answer runs on the loop, healthz too: a handler called from a running loop
-        # is refused the same way whatever the request
-        response = run(self.webhook.answer(step, deadline=self._deadline(context)))
-        return source, incoming.method, incoming.path, response
+        return source, incoming.method, incoming.path, self._answer(step, context)
+
+    def _answer(self, verdict: Verdict, context: Any) -> Response:
+        now = self.webhook.answer_now(verdict)
+        if now is not None:
+            return now
+        response: Response = _on_loop(
+            self.webhook.answer(verdict, deadline=self._deadline(context))
+        )
+        return response
 
     def read_event(self, event: Any) -> EventSource:
         """The event's source (:class:`EventError` if none); other platforms' hosts override it."""
@@ -129,18 +142,29 @@ def _shared_runner() -> asyncio.Runner:
         return _runner
 
 
-def run(coro: Coroutine[Any, Any, Any]) -> Any:
-    """Run ``coro`` to completion on the process's one Lambda loop, made on first use."""
+def refuse_running_loop() -> None:
+    """Raise when called from a running loop: a Lambda handler is synchronous."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        pass
-    else:
+        return
+    raise RuntimeError(
+        "a Lambda handler is synchronous, as Lambda calls it; "
+        "from async code, call it with asyncio.to_thread"
+    )
+
+
+def run(coro: Coroutine[Any, Any, Any]) -> Any:
+    """Run ``coro`` to completion on the process's one Lambda loop, made on first use."""
+    try:
+        refuse_running_loop()
+    except RuntimeError:
         coro.close()
-        raise RuntimeError(
-            "a Lambda handler is synchronous, as Lambda calls it; "
-            "from async code, call it with asyncio.to_thread"
-        )
+        raise
+    return _on_loop(coro)
+
+
+def _on_loop(coro: Coroutine[Any, Any, Any]) -> Any:
     with _lock:
         # Not Runner.run: it re-installs a SIGINT handler around every call, which costs
         # more than a whole invocation's own work; Lambda never sends SIGINT.
@@ -162,24 +186,22 @@ def shutdown(grace: float = 2.0) -> None:
         _runner = None
 
 
-def _body(raw: Any, encoded: bool, limit: int) -> bytes | Response:
-    """The event's body as bytes, or a 4xx saying why it cannot be."""
+def _body(raw: Any, encoded: bool, limit: int) -> bytes | Unreadable | None:
+    """The event's body as bytes (the gate judges its size), ``None`` when it cannot fit
+    the limit (so it is not decoded), or why it cannot be read."""
     if raw is None:
         return b""
     if isinstance(raw, dict | list):  # a console test event with the update pasted as JSON
         raw = json.dumps(raw)
     if not isinstance(raw, str):
-        return error(400, "event body must be a string")
-    most = (limit + 2) // 3 * 4 + 4 if encoded else limit  # characters that can fit the limit
+        return Unreadable("event body must be a string")
+    most = (limit + 2) // 3 * 4 + 4 if encoded else limit  # characters that can fit it
     if len(raw) > most:
-        return error(413, f"body over {limit} bytes")
+        return None
     try:
-        body = base64.b64decode(raw, validate=True) if encoded else raw.encode("utf-8")
+        return base64.b64decode(raw, validate=True) if encoded else raw.encode("utf-8")
     except (binascii.Error, ValueError):
-        return error(400, "body is not valid base64" if encoded else "body is not valid UTF-8")
-    if len(body) > limit:
-        return error(413, f"body over {limit} bytes")
-    return body
+        return Unreadable("body is not valid base64" if encoded else "body is not valid UTF-8")
 
 
 H = TypeVar("H", bound=LambdaHandler)

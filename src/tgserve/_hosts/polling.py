@@ -18,13 +18,13 @@ from tgserve._bots import Target
 from tgserve._config import Config
 from tgserve._deliveries import UpdateDelivery
 from tgserve._dispatch import chat_key
-from tgserve._gate import Update, check_update
 from tgserve._locks import open_lock
 from tgserve._locks.base import Lock
 from tgserve._locks.keeper import LockKeeper
 from tgserve._processing import Outcome
 from tgserve._runtime import Runtime
 from tgserve._signals import stop_signals
+from tgserve._webhook import Webhook
 from tgserve._webhook_setup.update_types import allowed_updates_for
 
 log = logging.getLogger("tgserve.polling")
@@ -52,6 +52,7 @@ class Poller:
         keeper_lock: Lock | None = None,
     ) -> None:
         self.runtime = runtime
+        self.webhook = Webhook(runtime)  # the one request path's polling steps
         self.api = api
         self.timeout = timeout
         self.limit = limit
@@ -127,21 +128,7 @@ class Poller:
             await asyncio.gather(fetch, interrupted, return_exceptions=True)
         if fetch.cancelled():
             return None
-        result = fetch.result()
-        return self._judge(result if isinstance(result, list) else [])
-
-    def _judge(self, items: list[Any]) -> list[dict[str, Any]]:
-        """The items that are updates, by the webhook's own rule; the others refused as a
-        webhook refuses them (logged, counted as ``rejected_400``), never handled."""
-        updates: list[dict[str, Any]] = []
-        for item in items:
-            verdict = check_update(item)
-            if isinstance(verdict, Update):
-                updates.append(verdict.data)
-            else:
-                self.runtime.counts[f"rejected_{verdict.status}"] += 1
-                log.warning("getUpdates returned something that is not an update; skipped")
-        return updates
+        return self.webhook.polled(fetch.result())
 
     async def _refused(self, exc: TelegramError, backoff: float) -> float:
         code, text = exc.error_code, exc.description.lower()
@@ -184,7 +171,7 @@ class Poller:
                 attempt = self._attempts.get(update_id, 0) + 1
                 delivery = UpdateDelivery(update_id, attempt, fence)
                 try:
-                    outcome = await self.runtime.process(update, delivery)
+                    outcome = await self.webhook.update(update, delivery)
                 except Exception:
                     log.exception("could not process update %s", update_id)
                     held_back.append(update_id)

@@ -8,7 +8,6 @@ mode, on acceptance in background mode.
 
 from __future__ import annotations
 
-import concurrent.futures
 import logging
 import threading
 from collections.abc import Iterable, Mapping
@@ -17,19 +16,17 @@ from typing import TYPE_CHECKING, Any, overload
 from tgserve import _loopthread as loopthread
 from tgserve._bots import Target
 from tgserve._config import Config
-from tgserve._gate import Query, Response, Verdict, error
+from tgserve._gate import Response
 from tgserve._hosts.wsgi_io import (
-    READY_TIMEOUT,
-    SLACK,
     Environ,
     StartResponse,
-    answer_timeout,
     environ_request,
     on_loop,
     send,
     verdict_of,
 )
 from tgserve._runtime import Runtime
+from tgserve._unanswered import SLACK, Fault, patience, unanswered
 from tgserve._webhook import Webhook
 
 if TYPE_CHECKING:
@@ -89,22 +86,14 @@ class WSGIApp:
         now = self._webhook.answer_now(verdict)
         if now is not None:
             return now
-        if verdict is Query.READYZ:
-            return self._ready(verdict)
-        return on_loop(self._bound().answer(verdict), answer_timeout(self.config))
-
-    def _ready(self, verdict: Verdict) -> Response:
         thread = loopthread.peek()
         if thread is not None and not thread.alive:
-            loopthread.get()  # restart it for the next request; this one reports the death
-            return error(503, "the loop thread was dead; restarted")
-        try:
-            return loopthread.run(self._bound().answer(verdict), READY_TIMEOUT)
-        except concurrent.futures.TimeoutError:
-            return error(503, f"the loop did not answer within {READY_TIMEOUT:.0f}s")
-        except Exception:
-            log.exception("readiness check failed")
-            return error(503, "readiness check failed")
+            loopthread.get()  # another loop thread for this request, or for the next one
+            refused = unanswered(verdict, Fault.DEAD, 0.0)  # readiness reports the death
+            if refused is not None:
+                return refused
+        webhook = self._bound()
+        return on_loop(webhook.answer(verdict), verdict, patience(verdict, self.config))
 
     def close(self, grace: float | None = None) -> None:
         """Stop the runtime now (at process exit it is stopped anyway)."""

@@ -10,17 +10,15 @@ from typing import Any
 from tgserve import _loopthread as loopthread
 from tgserve._gate import Query, Response
 from tgserve._hosts.wsgi_io import (
-    READY_TIMEOUT,
-    SLACK,
     Environ,
     StartResponse,
-    answer_timeout,
     environ_request,
     on_loop,
     send,
     verdict_of,
 )
 from tgserve._multibot import Bots, BotSpec, bot_request
+from tgserve._unanswered import DEPLOYMENT_WAIT, patience
 
 
 class BotsWSGIApp:
@@ -62,12 +60,13 @@ class BotsWSGIApp:
         if isinstance(target, Response):
             return target
         if isinstance(target, Query):
-            return on_loop(bots.answer(target), READY_TIMEOUT + SLACK)
+            return on_loop(bots.answer(target), target, DEPLOYMENT_WAIT)
         verdict = verdict_of(target, request, environ)
         now = target.answer_now(verdict)
         if now is not None:
             return now
-        return on_loop(target.answer(verdict), answer_timeout(target.runtime.config))
+        wait = patience(verdict, target.runtime.config)
+        return on_loop(target.answer(verdict), verdict, wait)
 
 
 def wsgi_bots(bots: Mapping[str, BotSpec | Any], /, **options: Any) -> BotsWSGIApp:

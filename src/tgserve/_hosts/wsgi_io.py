@@ -11,14 +11,12 @@ from http import HTTPStatus
 from typing import Any
 
 from tgserve import _loopthread as loopthread
-from tgserve._config import Config
-from tgserve._gate import Request, Response, Verdict, error
+from tgserve._gate import Request, Response, Verdict
+from tgserve._unanswered import Fault, unanswered
 from tgserve._webhook import ReadBody, Webhook
 
 Environ = dict[str, Any]
 StartResponse = Callable[..., Any]
-READY_TIMEOUT = 1.0
-SLACK = 10.0  # seconds past inline_timeout before a request thread gives up waiting
 READ_CHUNK = 64 * 1024
 
 log = logging.getLogger("tgserve.wsgi")
@@ -137,21 +135,20 @@ def verdict_of(
     return verdict
 
 
-def answer_timeout(config: Config) -> float:
-    """How long a request thread waits for the loop thread's answer to an update."""
-    return config.inline_timeout + SLACK if config.ack == "inline" else SLACK
-
-
-def on_loop(answer: Coroutine[Any, Any, Response], timeout: float) -> Response:
-    """``answer`` run on the loop thread; a 503 when the loop does not answer in time."""
+def on_loop(answer: Coroutine[Any, Any, Response], verdict: Verdict, timeout: float) -> Response:
+    """``answer`` (to ``verdict``) run on the loop thread, waited for ``timeout`` seconds
+    (:mod:`tgserve._unanswered` says how long); the core's answer when the loop gives none."""
     try:
         return loopthread.run(answer, timeout)
     except concurrent.futures.TimeoutError:
         log.warning("the loop thread did not answer within %.0fs", timeout)
-        return error(503, "the bot's loop did not answer in time", (("retry-after", "1"),))
+        fault = Fault.LATE
     except Exception:
         log.exception("request failed on the loop thread")
-        return error(503, "the bot's loop could not take the request", (("retry-after", "1"),))
+        fault = Fault.FAILED
+    response = unanswered(verdict, fault, timeout)
+    assert response is not None  # a late or failed call always has its answer
+    return response
 
 
 def send(

@@ -116,3 +116,15 @@ def test_headers_of_odd_shapes(handler: LambdaHandler) -> None:
     assert handler(event, None)["statusCode"] == 200
     event["multiValueHeaders"] = {"X-Odd": "not a list", "X-None": [None]}
     assert handler(event, None)["statusCode"] == 200
+
+
+def test_a_bad_event_is_refused_and_counted_by_the_core(handler: LambdaHandler) -> None:
+    handler({}, None)  # no known shape
+    http = load("http_v2")
+    del http["requestContext"]["http"]["method"]
+    handler(http, None)  # a known shape with a field missing
+    event = retarget("http_v2_base64", "POST", "/webhook")
+    event["body"] = "QUJ"
+    handler(event, None)  # the body step's own 400
+    info = json.loads(body_of(handler(retarget("http_v2", "GET", "/webhook"), None)))
+    assert info["counts"] == {"rejected_400": 3}

@@ -187,3 +187,30 @@ def test_base_path_and_stage_are_taken_off() -> None:
     finally:
         handler.close(1.0)
     assert bot.handled == [1001]
+
+
+LIVENESS_WITHOUT_A_LOOP = """
+import json, sys
+import tgserve
+from tests.hosts.lambda_.helpers import retarget
+async def handle(update, bot): pass
+handler = tgserve.aws_lambda(handle, token=sys.argv[1])
+result = handler(retarget("http_v2", "GET", "/healthz"), None)
+print(json.dumps([result["statusCode"], handler.loop is None, handler.runtime.state]))
+"""
+
+
+def test_liveness_is_answered_without_the_loop() -> None:
+    """``/healthz`` is the core's answer that needs no loop: a fresh container answers it
+    without making the loop or starting the bot (a cold start's first health check)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", LIVENESS_WITHOUT_A_LOOP, TOKEN],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    assert json.loads(done.stdout.splitlines()[-1]) == [200, True, "new"]
