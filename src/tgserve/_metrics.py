@@ -39,9 +39,9 @@ def render(snapshot: Snapshot, broadcasts: Mapping[str, Progress] | None = None)
     return Response(200, generate_latest(registry), (("content-type", CONTENT_TYPE_LATEST),))
 
 
-def families(snapshot: Snapshot) -> Iterator[Any]:
+def families(snapshot: Snapshot, broadcasts: Mapping[str, Progress] | None = None) -> Iterator[Any]:
     """One snapshot's metric families (tgserve._multibot labels them by bot)."""
-    return _Collector(snapshot).collect()
+    return _Collector(snapshot, broadcasts).collect()
 
 
 class Scraped(Protocol):

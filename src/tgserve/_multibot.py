@@ -15,7 +15,7 @@ import asyncio
 import dataclasses
 import re
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tgserve import _metrics as metrics
 from tgserve import _queries as queries
@@ -33,6 +33,10 @@ from tgserve._gate import (
 from tgserve._redact import TOKEN_RE
 from tgserve._runtime import Runtime
 from tgserve._webhook import Webhook
+
+if TYPE_CHECKING:
+    from tgserve._tally import Snapshot
+    from tgserve.broadcast._jobs import Progress
 
 BOT_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 UNKNOWN_BOT = NOT_FOUND  # the gate's 404, as for one bot
@@ -141,7 +145,7 @@ class Bots:
         if query is Query.HEALTHZ:
             return queries.HEALTHY
         if query is Query.METRICS:
-            return self._metrics()
+            return await self._metrics()
         checks = list(self.webhooks.items())
         found = await asyncio.gather(*(queries.readiness(w.runtime) for _, w in checks))
         failing = sorted(
@@ -158,30 +162,32 @@ class Bots:
         }
         return json_response(503 if failing else 200, payload)
 
-    def _metrics(self) -> Response:
+    async def _metrics(self) -> Response:
         if not self.webhooks:
             return queries.NO_METRICS
         try:
             from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
         except ImportError:
             return queries.NO_METRICS
+        shown = sorted((i, w.runtime) for i, w in self.webhooks.items() if w.runtime.config.metrics)
+        jobs = await asyncio.gather(*(metrics.broadcasts(runtime) for _, runtime in shown))
         registry = CollectorRegistry(auto_describe=False)
-        registry.register(_Labelled(self))
+        each = [(i, r.snapshot(), j) for (i, r), j in zip(shown, jobs, strict=True)]
+        registry.register(_Labelled(each))
         return Response(200, generate_latest(registry), (("content-type", CONTENT_TYPE_LATEST),))
 
 
 class _Labelled:
-    """Every bot's metric families merged, each sample labelled with its bot's id."""
+    """Every bot's metric families (its broadcasts' too) merged, each sample labelled with its
+    bot's id."""
 
-    def __init__(self, bots: Bots) -> None:
+    def __init__(self, bots: list[tuple[str, Snapshot, Mapping[str, Progress] | None]]) -> None:
         self.bots = bots
 
     def collect(self) -> Iterator[Any]:
         merged: dict[str, Any] = {}
-        for bot_id, webhook in sorted(self.bots.webhooks.items()):
-            if not webhook.runtime.config.metrics:
-                continue
-            for family in metrics.families(webhook.runtime.snapshot()):
+        for bot_id, snapshot, broadcasts in self.bots:
+            for family in metrics.families(snapshot, broadcasts):
                 into = merged.get(family.name)
                 if into is None:
                     from prometheus_client import Metric

@@ -11,10 +11,12 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+import tgserve
 from tests.conftest_servers import postgres_url, redis_url
 from tgserve._stores import open_store
 from tgserve.broadcast import Broadcaster, open_jobs
 from tgserve.emulator import Emulator
+from tgserve.testing import serve
 
 __all__ = ["postgres_url", "redis_url"]
 pytestmark = pytest.mark.timeout(60)
@@ -110,3 +112,37 @@ async def test_a_store_without_broadcasts_shows_none() -> None:
 
         async with tg.serve(handle, limits="off") as server:  # memory://
             assert await scrape(server.url) == {}
+
+
+async def test_a_many_bot_app_shows_each_bots_jobs_labelled(tmp_path: Path) -> None:
+    store_url = f"sqlite:///{tmp_path / 'bots.db'}"
+    async with Emulator() as tg:
+        tokens = {"a": tg.add_bot("A", "a_bot"), "b": tg.add_bot("B", "b_bot")}
+        user = int(tg.world.add_user("u")["id"])
+        jobs = {}
+        for bot_id, token in tokens.items():
+            async with Broadcaster(token, store=store_url, api_url=tg.api_url) as caster:
+                jobs[bot_id] = await caster.create([user], text=f"from {bot_id}")
+                if bot_id == "a":
+                    await caster.run(jobs[bot_id])
+
+        async def handle(update: dict[str, Any], client: Any) -> None:
+            return None
+
+        app = tgserve.asgi(
+            {bot_id: tgserve.spec(handle, token=token) for bot_id, token in tokens.items()},
+            api_url=tg.api_url,
+            store=store_url,
+            limits="off",
+            gc_freeze=False,
+        )
+        async with serve(app) as url:
+            samples = await scrape(url)
+    by_bot: dict[str, dict[str, float]] = {}
+    for (name, labels), value in samples.items():
+        named = dict(labels)
+        outcome = named.get("outcome") or name.removeprefix("tgserve_broadcast_")
+        by_bot.setdefault(named["bot"], {})[f"{named['job']}:{outcome}"] = value
+    assert by_bot["a"][f"{jobs['a']}:sent"] == 1.0
+    assert by_bot["b"][f"{jobs['b']}:pending"] == 1.0
+    assert not any(key.startswith(jobs["b"]) for key in by_bot["a"])  # each bot its own jobs
