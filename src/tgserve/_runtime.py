@@ -195,7 +195,7 @@ class Runtime:
                 log.exception("bot shutdown failed")
         await self.store.close()
         self.state = "stopped"
-        log.info("stopped (%s)", dict(self.counts))
+        log.info("stopped (%s)", dict(self.counts) or "no updates")
 
     def _bind(self) -> None:
         loop = asyncio.get_running_loop()
