@@ -11,6 +11,7 @@ from telegram import Bot
 from telegram.error import TimedOut
 from telegram.request import BaseRequest, HTTPXRequest
 
+from tests.asgi_body import read_body
 from tests.conftest import TOKEN
 from tgserve._bots.ptb_request import AiohttpRequest
 from tgserve.testing import serve
@@ -26,12 +27,7 @@ class Recorder:
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+        body = await read_body(receive)
         headers = dict(scope["headers"])
         ctype = headers.get(b"content-type", b"").decode()
         self.seen.append((ctype, headers.get(b"user-agent", b"").decode(), body))

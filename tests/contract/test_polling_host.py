@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 import tgserve
+from tests.asgi_body import read_body
 from tests.conftest import TOKEN
 from tgserve._hosts.polling import Poller
 from tgserve._runtime import Runtime
@@ -42,12 +43,7 @@ class Feed:
                 await send({"type": "lifespan.startup.complete"})
             await send({"type": "lifespan.shutdown.complete"})
             return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+        body = await read_body(receive)
         result: Any = True
         if scope["path"].endswith("/getUpdates"):
             params = json.loads(body or b"{}")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
+from tests.asgi_body import read_body
 from tgserve._inloop import InLoopServer
 from tgserve.emulator._wakeup import Wakeup
 
@@ -47,12 +48,7 @@ class Receiver:
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         assert scope["type"] == "http"
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+        body = await read_body(receive)
         update = json.loads(body)
         headers = {k.decode(): v.decode() for k, v in scope["headers"]}
         self.deliveries.append(Delivery(update, headers, time.monotonic()))

@@ -11,6 +11,7 @@ import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from tests.asgi_body import read_body
 from tgserve._inloop import InLoopServer
 
 Scope = MutableMapping[str, Any]
@@ -44,12 +45,7 @@ class RecordingBotAPI:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+        body = await read_body(receive)
         method = scope["path"].rsplit("/", 1)[-1]
         params = json.loads(body) if body else {}
         self.calls.append((method, params))
